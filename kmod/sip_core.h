@@ -152,6 +152,7 @@ struct sipk_msg {
 	u8 has_require;
 	u8 has_proxy_require;
 	u8 has_record_route;
+	u8 route_count;		/* route-params, saturating at 255 */
 	struct sipk_str method_str;
 	struct sipk_uri ruri;
 	u16 status;
@@ -286,6 +287,13 @@ int sipk_response_dest(const struct sipk_msg *m, const sipk_key_t *key,
  */
 int sipk_request_prev_dest(const struct sipk_msg *m,
 			   const struct sipk_addr *src, struct sipk_addr *dst);
+
+/**
+ * sipk_route_is_ours() - is the first Route one we record-routed?
+ * Our Record-Route URI carries ";sk=" and a MAC over the Call-ID, so a
+ * Route naming us cannot be forged to make the kernel relay anywhere.
+ */
+bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key);
 
 /**
  * sipk_branch() - the stateless branch for a request (RFC 3261 16.11)

@@ -1055,6 +1055,8 @@ static enum sipk_verdict parse_header(struct sipk_msg *m, int id,
 					&p);
 			if (r < 0)
 				return fail(m, SIPK_R_ROUTE, p);
+			if (id == H_ROUTE && m->route_count < 255)
+				m->route_count++;
 			if (id == H_ROUTE && !m->route_hdr.present) {
 				m->route_hdr = *h;
 				m->route_value = ent;

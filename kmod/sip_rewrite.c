@@ -195,6 +195,39 @@ static u64 branch_mac(const struct sipk_msg *m, const struct sipk_via *below,
 	return sipk_siphash(w, sizeof(w), key);
 }
 
+/* The MAC our Record-Route carries: bound to the dialog's Call-ID. */
+static u64 route_mac(const struct sipk_msg *m, const sipk_key_t *key)
+{
+	u64 w[2];
+
+	w[0] = 4;
+	w[1] = hash_str(m, m->call_id.value, key);
+	return sipk_siphash(w, sizeof(w), key);
+}
+
+static bool read_hex64(const u8 *s, u64 *v);
+
+bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key)
+{
+	const struct sipk_uri *u = &m->route_uri;
+	const u8 *b = m->buf;
+	u16 p = u->params.off, end = u->params.off + u->params.len;
+	u64 mac;
+
+	if (!m->route_hdr.present || !u->all.len)
+		return false;
+	/* find ";sk=" followed by exactly 16 hex digits */
+	while (p + 4 + 16 <= end) {
+		if (b[p] == ';' && (b[p + 1] == 's' || b[p + 1] == 'S') &&
+		    (b[p + 2] == 'k' || b[p + 2] == 'K') && b[p + 3] == '=' &&
+		    (p + 20 == end || b[p + 20] == ';') &&
+		    read_hex64(b + p + 4, &mac))
+			return mac == route_mac(m, key);
+		p++;
+	}
+	return false;
+}
+
 /* RFC 3581 4: received when sent-by is not the source or rport asks */
 static bool needs_received(const struct sipk_msg *m,
 			   const struct sipk_addr *src)
@@ -217,11 +250,10 @@ int sipk_request_prev_dest(const struct sipk_msg *m,
 
 	if (!m->via_count)
 		return -EINVAL;
-	if (needs_received(m, src)) {
+	if (needs_received(m, src))
 		*dst = *src;
-	} else if (sipk_parse_ip(m->buf + v->host.off, v->host.len, dst)) {
+	else if (sipk_parse_ip(m->buf + v->host.off, v->host.len, dst))
 		return -EHOSTUNREACH;
-	}
 	dst->port = v->has_rport ? src->port : (v->port ? v->port : 5060);
 	return 0;
 }
@@ -395,7 +427,9 @@ int sipk_build_request(const struct sipk_fwd *f, u8 *out, size_t outlen)
 			return -EINVAL;
 		out_str(&o, ":");
 		out_uint(&o, f->self.port);
-		out_str(&o, ";lr>\r\n");
+		out_str(&o, ";lr;sk=");
+		out_hex64(&o, route_mac(m, f->key));
+		out_str(&o, ">\r\n");
 	}
 	if (m->max_forwards < 0)
 		out_str(&o, "Max-Forwards: 70\r\n");

@@ -12,7 +12,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/siphash.h>
 #include <net/net_namespace.h>
-#include <uapi/linux/sipk.h>
+#include <linux/sipk.h>
 
 #include "sip_core.h"
 
@@ -33,8 +33,8 @@ struct sipk_config {
 };
 
 #define SIPK_DEFAULT_PORT		5060
-#define SIPK_DEFAULT_MAX_ENTRIES	(1U << 20)
-#define SIPK_MAX_ENTRIES_LIMIT		(1U << 24)
+#define SIPK_DEFAULT_MAX_ENTRIES	1048576U
+#define SIPK_MAX_ENTRIES_LIMIT		16777216U
 
 /* Per network namespace. */
 struct sipk_net {

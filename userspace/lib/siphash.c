@@ -5,7 +5,7 @@
  * lib/siphash.c; tests/unit/test_siphash.c checks this one against the
  * 64 vectors published with the reference implementation.
  */
-#include "../../kmod/sip_compat.h"
+#include "sipk_user.h"
 
 static inline u64 rotl(u64 x, int b)
 {
