@@ -691,6 +691,9 @@ static int parse_via_parm(const u8 *b, u16 p, u16 end, struct sipk_via *v)
 			v->maddr = val;
 		}
 	}
+	/* the via-parm ends at the end of the value or at a COMMA */
+	if (p < end && b[p] != ',')
+		return -EINVAL;
 	v->value = mkstr(s, e);
 	return p;
 }

@@ -3,14 +3,17 @@
  * sipk.h - generic netlink interface of sipk, the in-kernel SIP proxy.
  *
  * Family "sipk", version 1, multicast group "events".  Every command
- * that changes state needs CAP_NET_ADMIN in the network namespace's user
- * namespace; the tables are per network namespace.
+ * that changes state, and STATS_RESET, needs CAP_NET_ADMIN
+ * (GENL_ADMIN_PERM); the tables are per network namespace.
  *
  * Attribute tree per command (-> kernel, <- reply):
  *
- * SIPK_CMD_LOC_ADD -> AOR, CONTACT{URI, IPV4|IPV6, PORT, [Q], [EXPIRES], [FLAGS]}
+ * SIPK_CMD_LOC_ADD -> AOR, CONTACT{URI, IPV4|IPV6, PORT, [Q], [EXPIRES], [FLAGS]},
+ *		      [OWNER]
  *	Adds a contact to an AOR, or replaces the contact with the same
- *	URI.  NLM_F_EXCL refuses an existing contact (-EEXIST).
+ *	URI.  NLM_F_EXCL refuses an existing contact (-EEXIST).  OWNER
+ *	defaults to SIPK_OWNER_STATIC; the daemon cannot replace a static
+ *	contact (-EPERM).  At most SIPK_CONTACTS_MAX contacts per AOR.
  * SIPK_CMD_LOC_DEL -> AOR, [CONTACT{URI}], [OWNER]
  *	Without CONTACT every contact of the AOR goes; with OWNER only
  *	contacts added by that owner.
@@ -50,6 +53,7 @@
 #define SIPK_PORTS_MAX		8
 #define SIPK_ALIAS_DEPTH	4
 #define SIPK_Q_MAX		1000	/* q=1.0, in thousandths */
+#define SIPK_CONTACTS_MAX	8	/* contacts of one AOR in the kernel */
 
 enum sipk_cmd {
 	SIPK_CMD_UNSPEC,
@@ -83,7 +87,8 @@ enum sipk_attr {
 	SIPK_A_DOMAIN,		/* string: host or domain of a route */
 	SIPK_A_NEXTHOP,		/* nest, enum sipk_contact_attr (address only) */
 	SIPK_A_CONFIG,		/* nest, enum sipk_config_attr */
-	SIPK_A_STATS,		/* nest of u64, type = enum sipk_counter + 1 */
+	SIPK_A_STATS,		/* nest of u64, type = enum sipk_counter + 1;
+				 * type 0 there is padding, not a counter */
 	SIPK_A_OWNER,		/* u32, enum sipk_owner */
 	SIPK_A_PAD,
 

@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the kernel selftests.  Sourced; runs inside the test VM
+# (tests/vm/vm-run) or on a host that can load modules, as root.
+#
+# Topology (every test that sends SIP builds it with topo_up):
+#
+#   ns sipk-uac                 ns sipk-proxy                  ns sipk-uas
+#   198.18.1.2  ---- veth ----  198.18.1.1 | 198.18.2.1  ---- veth ----  198.18.2.2
+#   2001:db8:1::2               2001:db8:1::1 | 2001:db8:2::1            2001:db8:2::2
+#                               sipk.ko hooks here
+#
+# A second proxy for federation tests (topo_up2):
+#   ns sipk-proxy2  198.18.3.1 (link to sipk-proxy's 198.18.3.254), 2001:db8:3::1
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SIPKCTL=${SIPKCTL:-$TOP/build/sipkctl}
+SIPK_KO=${SIPK_KO:-$TOP/kmod/sipk.ko}
+WORK=${WORK:-$(mktemp -d /tmp/sipk-test.XXXXXX)}
+
+UAC4=198.18.1.2 PX4=198.18.1.1 PXB4=198.18.2.1 UAS4=198.18.2.2
+UAC6=2001:db8:1::2 PX6=2001:db8:1::1 PXB6=2001:db8:2::1 UAS6=2001:db8:2::2
+PX2_4=198.18.3.1 PXC4=198.18.3.254
+PX2_6=2001:db8:3::1 PXC6=2001:db8:3::fe
+
+uac() { ip netns exec sipk-uac "$@"; }
+proxy() { ip netns exec sipk-proxy "$@"; }
+uas() { ip netns exec sipk-uas "$@"; }
+proxy2() { ip netns exec sipk-proxy2 "$@"; }
+pctl() { ip netns exec sipk-proxy "$SIPKCTL" "$@"; }
+pctl2() { ip netns exec sipk-proxy2 "$SIPKCTL" "$@"; }
+
+# ---- KTAP ----
+KTAP_N=0
+KTAP_FAILED=0
+ktap_header() { echo "TAP version 13"; }
+ktap_ok() { KTAP_N=$((KTAP_N + 1)); echo "ok $KTAP_N $*"; }
+ktap_not_ok() {
+	KTAP_N=$((KTAP_N + 1)); KTAP_FAILED=$((KTAP_FAILED + 1))
+	echo "not ok $KTAP_N $*"
+}
+ktap_skip() { KTAP_N=$((KTAP_N + 1)); echo "ok $KTAP_N $1 # SKIP ${2:-}"; }
+ktap_diag() { echo "# $*"; }
+ktap_plan_end() { echo "1..$KTAP_N"; }
+
+# check NAME CMD...: one test result from a command's exit status
+check() {
+	local name=$1
+	shift
+	if "$@" >"$WORK/check.out" 2>&1; then
+		ktap_ok "$name"
+	else
+		ktap_not_ok "$name"
+		sed 's/^/#   /' "$WORK/check.out" | tail -n 20
+	fi
+}
+
+# check_fail NAME CMD...: a command that must fail (negative cases)
+check_fail() {
+	local name=$1
+	shift
+	if "$@" >"$WORK/check.out" 2>&1; then
+		ktap_not_ok "$name (unexpectedly succeeded)"
+		sed 's/^/#   /' "$WORK/check.out" | tail -n 10
+	else
+		ktap_ok "$name"
+	fi
+}
+
+# ---- module ----
+mod_load() {
+	lsmod | grep -q '^sipk ' && return 0
+	modprobe -q udp_tunnel 2>/dev/null
+	modprobe -q ipv6 2>/dev/null
+	insmod "$SIPK_KO"
+}
+mod_unload() { lsmod | grep -q '^sipk ' && rmmod sipk; return 0; }
+
+# ---- topology ----
+topo_down() {
+	local n
+	for n in sipk-uac sipk-proxy sipk-uas sipk-proxy2; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+	return 0
+}
+
+topo_up() {
+	topo_down
+	ip netns add sipk-uac && ip netns add sipk-proxy && ip netns add sipk-uas || return 1
+	ip link add a-uac netns sipk-uac type veth peer name a-px netns sipk-proxy || return 1
+	ip link add b-uas netns sipk-uas type veth peer name b-px netns sipk-proxy || return 1
+	local ns
+	for ns in sipk-uac sipk-proxy sipk-uas; do
+		ip -n $ns link set lo up
+	done
+	ip -n sipk-uac addr add $UAC4/24 dev a-uac
+	ip -n sipk-uac addr add $UAC6/64 dev a-uac nodad
+	ip -n sipk-proxy addr add $PX4/24 dev a-px
+	ip -n sipk-proxy addr add $PX6/64 dev a-px nodad
+	ip -n sipk-proxy addr add $PXB4/24 dev b-px
+	ip -n sipk-proxy addr add $PXB6/64 dev b-px nodad
+	ip -n sipk-uas addr add $UAS4/24 dev b-uas
+	ip -n sipk-uas addr add $UAS6/64 dev b-uas nodad
+	ip -n sipk-uac link set a-uac up
+	ip -n sipk-proxy link set a-px up
+	ip -n sipk-proxy link set b-px up
+	ip -n sipk-uas link set b-uas up
+	# the proxy does not route IP: whatever crosses it is SIP it forwarded
+	ip netns exec sipk-proxy sysctl -qw net.ipv4.ip_forward=0
+	ip netns exec sipk-proxy sysctl -qw net.ipv6.conf.all.forwarding=0
+}
+
+# a second proxy (federation) beside the first
+topo_up2() {
+	ip netns add sipk-proxy2 || return 1
+	ip link add c-px netns sipk-proxy type veth peer name c-px2 netns sipk-proxy2 || return 1
+	ip -n sipk-proxy2 link set lo up
+	ip -n sipk-proxy addr add $PXC4/24 dev c-px
+	ip -n sipk-proxy addr add $PXC6/64 dev c-px nodad
+	ip -n sipk-proxy2 addr add $PX2_4/24 dev c-px2
+	ip -n sipk-proxy2 addr add $PX2_6/64 dev c-px2 nodad
+	ip -n sipk-proxy link set c-px up
+	ip -n sipk-proxy2 link set c-px2 up
+	# proxy2 reaches the uas network through nothing: it only answers
+	ip -n sipk-proxy2 route add 198.18.2.0/24 via $PXC4
+	ip -n sipk-proxy2 route add 198.18.1.0/24 via $PXC4
+}
+
+# stat NAME [NS]: one counter of the proxy, from sipkctl -j stats
+stat() {
+	local ns=${2:-sipk-proxy}
+	ip netns exec "$ns" "$SIPKCTL" -j stats |
+		python3 -c 'import json,sys; d=json.load(sys.stdin); d=d.get("stats",d); print(d[sys.argv[1]])' "$1"
+}
+
+# kernel_clean: no oops, BUG, WARNING or KASAN/UBSAN report since boot
+kernel_clean() {
+	! dmesg | grep -E 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection|Call Trace' >&2
+}
+
+# a UDP listener that saves the first datagram it receives to FILE
+# udp_catch NS ADDR PORT FILE
+udp_catch() {
+	ip netns exec "$1" python3 - "$2" "$3" "$4" <<'PY' &
+import socket, sys
+addr, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.settimeout(20)
+open(path + '.ready', 'w').close()
+try:
+    data, peer = s.recvfrom(70000)
+    open(path, 'wb').write(data)
+except socket.timeout:
+    pass
+PY
+	local i
+	for i in $(seq 100); do [ -e "$4.ready" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+# udp_send NS SRCADDR SRCPORT DSTADDR DSTPORT FILE: one datagram
+udp_send() {
+	ip netns exec "$1" python3 - "$2" "$3" "$4" "$5" "$6" <<'PY'
+import socket, sys
+src, sport, dst, dport, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
+fam = socket.AF_INET6 if ':' in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((src, sport))
+s.sendto(open(path, 'rb').read(), (dst, dport))
+PY
+}
