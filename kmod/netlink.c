@@ -885,6 +885,7 @@ struct sipk_nl_dump {
 	struct rhashtable_iter iter;
 	enum sipk_table_id id;
 	u32 restarts;			/* the table was resized under us */
+	bool checked;			/* request attributes looked at */
 };
 
 static struct sipk_nl_dump *sipk_nl_dump_ctx(struct netlink_callback *cb)
@@ -898,15 +899,7 @@ static int sipk_nl_dump_start(struct netlink_callback *cb)
 	struct sipk_net *sn = sipk_pernet(sock_net(cb->skb->sk));
 	struct sipk_nl_dump *ctx;
 	enum sipk_table_id id;
-	unsigned int i;
 
-	for (i = 1; info->attrs && i <= info->op.maxattr; i++) {
-		if (info->attrs[i]) {
-			NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[i],
-					    "a dump takes no attributes");
-			return -EINVAL;
-		}
-	}
 	switch (info->op.cmd) {
 	case SIPK_CMD_LOC_GET:
 		id = SIPK_TBL_LOC;
@@ -964,6 +957,25 @@ static int sipk_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	}
 }
 
+/*
+ * A dump lists a whole table: it takes no attributes.  Checked in the
+ * first dumpit call, not in start(), which has no extack on 6.1.
+ */
+static int sipk_nl_dump_check(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	unsigned int i;
+
+	for (i = 1; info->attrs && i <= info->op.maxattr; i++) {
+		if (info->attrs[i]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[i],
+					    "a dump takes no attributes");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static void sipk_nl_dump_seq(struct netlink_callback *cb, struct sipk_net *sn,
 			     const struct sipk_nl_dump *ctx)
 {
@@ -981,8 +993,15 @@ static int sipk_nl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sipk_net *sn = sipk_pernet(sock_net(cb->skb->sk));
 	struct sipk_nl_dump *ctx = sipk_nl_dump_ctx(cb);
 	const void *obj;
-	int err = 0;
+	int err;
 
+	if (!ctx->checked) {
+		err = sipk_nl_dump_check(cb);
+		if (err)
+			return err;
+		ctx->checked = true;
+	}
+	err = 0;
 	if (rhashtable_walk_start_check(&ctx->iter) == -EAGAIN)
 		ctx->restarts++;
 	sipk_nl_dump_seq(cb, sn, ctx);

@@ -586,11 +586,16 @@ static int parse_gen_param(const u8 *b, u16 p, u16 end, struct sipk_str *name,
 			if (skip_quoted(b, p, end, &p))
 				return -EINVAL;
 		} else if (p < end && b[p] == '[') {
+			struct sipk_addr a;
+
 			while (p < end && b[p] != ']')
 				p++;
 			if (p >= end)
 				return -EINVAL;
 			p++;
+			/* host = IPv6reference: nothing else in brackets */
+			if (sipk_parse_ip(b + n, p - n, &a))
+				return -EINVAL;
 		} else {
 			while (p < end && (is_token(b[p]) || b[p] == ':'))
 				p++;

@@ -1417,8 +1417,9 @@ struct sipk_key_case {
 /**
  * sipk_table_selftest() - check key normalisation and hashing at load time
  *
- * A name split into parts by the parser must hash and compare equal to
- * the same name stored in normalised form, or lookups silently miss.
+ * Context: module init.  A name split into parts by the parser must hash
+ * and compare equal to the same name stored in normalised form, or
+ * lookups silently miss.
  *
  * Return: 0 or -EINVAL.
  */

@@ -30,8 +30,9 @@ KSRC_PROBE=tools/testing/selftests/kselftest_harness.h
 say() { echo "deps: $*"; }
 die() { echo "deps: error: $*" >&2; exit 1; }
 
-[ -r /etc/debian_version ] && command -v dpkg-query >/dev/null 2>&1 ||
-	die "this script supports Debian 12 (bookworm) only: dpkg-query not found"
+if [ ! -r /etc/debian_version ] || ! command -v dpkg-query >/dev/null 2>&1; then
+	die "this script supports Debian 12 (bookworm) only: no /etc/debian_version or dpkg-query"
+fi
 
 SUDO=()
 if [ "$(id -u)" != 0 ]; then

@@ -75,6 +75,14 @@ static bool same_addr(const struct sipk_addr *a, const struct sipk_addr *b)
 	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
 }
 
+static bool same_line(const struct sipk_msg *a, const struct sipk_hdr *ha,
+		      const struct sipk_msg *b, const struct sipk_hdr *hb)
+{
+	return ha->line.len == hb->line.len &&
+	       !memcmp(a->buf + ha->line.off, b->buf + hb->line.off,
+		       ha->line.len);
+}
+
 /* What any message the parser did not reject must look like. */
 static void check_shape(const struct sipk_msg *m, size_t size)
 {
@@ -189,8 +197,13 @@ static void check_request(const struct sipk_msg *m, unsigned int how,
 	CHECK(sipk_build_request(&f, small, k) == -ENOSPC);
 	free(small);
 
-	/* never forward what the parser calls malformed */
+	/*
+	 * Never forward what the parser calls malformed; more: what we
+	 * forward is as forwardable as what we received, unless it grew
+	 * past the largest datagram.
+	 */
 	CHECK(sipk_parse(out, (size_t)n, &o) != SIPK_MALFORMED);
+	CHECK(o.verdict == SIPK_OK || n > SIPK_MAX_MSG);
 	if (o.verdict != SIPK_OK)
 		return;
 	CHECK(o.len == (u16)n);
@@ -206,6 +219,15 @@ static void check_request(const struct sipk_msg *m, unsigned int how,
 	CHECK(!memcmp(o.buf + o.call_id.value.off,
 		      m->buf + m->call_id.value.off, m->call_id.value.len));
 	CHECK(o.cseq == m->cseq);
+	CHECK(same_line(&o, &o.cseq_hdr, m, &m->cseq_hdr));
+	CHECK(same_line(&o, &o.from.h, m, &m->from.h));
+	CHECK(same_line(&o, &o.to.h, m, &m->to.h));
+	CHECK(o.clen == m->clen);
+	CHECK(o.has_require == m->has_require);
+	if (m->route_count < 255)
+		CHECK(o.route_count == m->route_count -
+		      (f.pop_route && m->route_count));
+	CHECK(o.has_record_route == (m->has_record_route || f.record_route));
 	CHECK(o.via[1].has_received || !o.via[1].has_rport);
 	round_trip(m, &f.src, (size_t)n);
 }

@@ -174,3 +174,45 @@ s.bind((src, sport))
 s.sendto(open(path, 'rb').read(), (dst, dport))
 PY
 }
+
+# ---- raw datagrams (sipnet.py) ----
+SIPNET="python3 $TOP/tests/selftests/sipnet.py"
+
+# listen_in NS ADDR PORT NAME [SECONDS]: datagrams to $WORK/NAME/NNNN
+listen_in() {
+	rm -rf "${WORK:?}/$4"
+	ip netns exec "$1" $SIPNET listen "$2" "$3" "$WORK/$4" "${5:-8}" &
+	local i
+	for i in $(seq 200); do [ -e "$WORK/$4/ready" ] && return 0; sleep 0.02; done
+	echo "listener $4 did not start" >&2
+	return 1
+}
+# got NAME: how many datagrams the listener NAME has
+got() { find "$WORK/$1" -name '[0-9][0-9][0-9][0-9]' 2>/dev/null | wc -l; }
+# wait_got NAME N [SECONDS]: wait until NAME has N datagrams
+wait_got() {
+	local i
+	for i in $(seq $((${3:-5} * 20))); do
+		[ "$(got "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+stop_listeners() { jobs -p | xargs -r kill 2>/dev/null; wait 2>/dev/null; return 0; }
+
+# sip_request METHOD RURI VIA CALLID [EXTRA-HEADER-LINES]: a request, CRLF
+sip_request() {
+	local method=$1 ruri=$2 via=$3 callid=$4 extra=${5:-} cseq=1
+	{
+		printf '%s %s SIP/2.0\r\n' "$method" "$ruri"
+		printf 'Via: %s\r\n' "$via"
+		printf 'Max-Forwards: 70\r\n'
+		printf 'From: <sip:uac@198.18.1.2>;tag=t-%s\r\n' "$callid"
+		printf 'To: <%s>\r\n' "$ruri"
+		printf 'Call-ID: %s\r\n' "$callid"
+		printf 'CSeq: %d %s\r\n' "$cseq" "$method"
+		printf 'Contact: <sip:uac@198.18.1.2:5060>\r\n'
+		[ -n "$extra" ] && printf '%s\r\n' "$extra"
+		printf 'Content-Length: 0\r\n\r\n'
+	}
+}

@@ -207,6 +207,10 @@ check "route: bad IPv6 reference" 2 'err=sipkctl: invalid address "[2001:db8::1"
 check "route: bad domain" 2 'err=sipkctl: invalid domain "exa_mple.org"' -- \
 	route add exa_mple.org via 198.18.3.1
 check "route: via missing" 2 'errhas="via ADDR" is missing' -- route add example.org
+check "route: a domain is a name, not an IPv6 reference" 2 \
+	'err=sipkctl: invalid domain "[2001:db8::1]"' -- route del '[2001:db8::1]'
+check "route: label longer than 63" 2 'errhas=longer than 63 characters' -- \
+	route del "$(printf 'a%.0s' {1..64}).example.org"
 
 # ---- config, stats, monitor: bad input ----
 check "config set: nothing" 2 'errhas=nothing to set' -- config set

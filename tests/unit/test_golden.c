@@ -419,8 +419,9 @@ TEST_F(golden, short_buffer)
 	ASSERT_NE(NULL, b);
 	memset(b, 0xa5, self->n + 64);
 	ASSERT_EQ(-ENOSPC, sipk_build_request(&f, b, self->n - 1));
-	for (k = self->n - 1; k < self->n + 64; k++)
+	for (k = self->n - 1; k < self->n + 64; k++) {
 		ASSERT_EQ(0xa5, b[k]);
+	}
 	free(b);
 }
 
@@ -866,9 +867,10 @@ TEST_F(tamper, branch_mac)
 			}
 		}
 		/* an upper-case digit: not ours, or not valid */
-		if (orig >= 'a')
+		if (orig >= 'a') {
 			ASSERT_NE(0, dest_with(self->resp, self->rn, b + i,
 					       orig - 'a' + 'A', &dst));
+		}
 	}
 }
 
@@ -1063,6 +1065,74 @@ TEST(record_route_mac)
 		memcpy(bad, sk, sizeof(bad));
 		bad[i] = bad[i] == '0' ? '1' : '0';
 		ASSERT_FALSE(route_ours(bad, cid, "sk", &sipk_test_key));
+	}
+}
+
+/* ---- addresses: what goes into received and our Via ---- */
+
+TEST(ip_literals)
+{
+	static const struct {
+		const char *in, *out;	/* out: RFC 5952 text, NULL: invalid */
+	} ips[] = {
+		{ "198.18.0.1", "198.18.0.1" },
+		{ "0.0.0.0", "0.0.0.0" },
+		{ "255.255.255.255", "255.255.255.255" },
+		{ "[2001:db8::1]", "[2001:db8::1]" },
+		{ "[2001:DB8:0:0:0:0:0:1]", "[2001:db8::1]" },
+		{ "[2001:0db8:0000:0000:0000:0000:0000:0010]", "[2001:db8::10]" },
+		/* the longest run of zeros, the first of two as long */
+		{ "[2001:db8:0:0:1:0:0:1]", "[2001:db8::1:0:0:1]" },
+		{ "[2001:0:0:1:0:0:0:1]", "[2001:0:0:1::1]" },
+		/* a single zero group is not compressed */
+		{ "[2001:db8:0:1:1:1:1:1]", "[2001:db8:0:1:1:1:1:1]" },
+		{ "[::]", "[::]" },
+		{ "[::1]", "[::1]" },
+		{ "[1::]", "[1::]" },
+		{ "[1:2:3:4:5:6:7::]", "[1:2:3:4:5:6:7:0]" },
+		{ "[2001:db8:1:2:3:4:5:6]", "[2001:db8:1:2:3:4:5:6]" },
+		{ "256.0.0.1", NULL }, { "1.2.3", NULL }, { "1.2.3.4.5", NULL },
+		{ "1..2.3", NULL }, { "", NULL }, { "[]", NULL },
+		{ "[2001:db8::1", NULL }, { "2001:db8::1", NULL },
+		{ "[1:2:3:4:5:6:7:8:9]", NULL }, { "[1::2::3]", NULL },
+		{ "[12345::]", NULL }, { "[:1]", NULL }, { "[1:]", NULL },
+		{ "[::1.2.3]", NULL }, { "[g::]", NULL }, { " 1.2.3.4", NULL },
+		{ "1.2.3.4 ", NULL }, { "[1.2.3.4]", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ips); i++) {
+		size_t l = strlen(ips[i].in);
+		u8 *b = sipk_dup_exact(ips[i].in, l);
+		struct sipk_addr a, want;
+		char txt[64], bare[64];
+		int r, n;
+
+		ASSERT_NE(NULL, b);
+		r = sipk_parse_ip(b, l, &a);
+		if (!ips[i].out) {
+			ASSERT_EQ(-EINVAL, r) {
+				TH_LOG("accepted '%s'", ips[i].in);
+			}
+			free(b);
+			continue;
+		}
+		ASSERT_EQ(0, r) {
+			TH_LOG("rejected '%s'", ips[i].in);
+		}
+		/* the same octets as inet_pton() reads */
+		snprintf(bare, sizeof(bare), "%.*s",
+			 (int)(ips[i].in[0] == '[' ? l - 2 : l),
+			 ips[i].in + (ips[i].in[0] == '['));
+		want = sipk_addr_make(bare, 0);
+		ASSERT_EQ(want.family, a.family);
+		ASSERT_EQ(0, memcmp(want.addr, a.addr, a.family == 4 ? 4 : 16));
+		n = sipk_format_host(&a, txt, sizeof(txt));
+		ASSERT_EQ((int)strlen(ips[i].out), n);
+		ASSERT_STREQ(ips[i].out, txt);
+		/* no room for the NUL: refused */
+		ASSERT_EQ(-ENOSPC, sipk_format_host(&a, txt, (size_t)n));
+		free(b);
 	}
 }
 

@@ -142,10 +142,12 @@ TEST(all_49_files_covered)
 	DIR *d;
 
 	ASSERT_EQ(49, ARRAY_SIZE(all_cases));
-	for (i = 0; i < ARRAY_SIZE(all_cases); i++)
-		for (j = i + 1; j < ARRAY_SIZE(all_cases); j++)
+	for (i = 0; i < ARRAY_SIZE(all_cases); i++) {
+		for (j = i + 1; j < ARRAY_SIZE(all_cases); j++) {
 			ASSERT_NE(0, strcmp(all_cases[i]->name,
 					    all_cases[j]->name));
+		}
+	}
 
 	snprintf(path, sizeof(path), "%s/rfc4475", sipk_testdata_dir());
 	d = opendir(path);
@@ -169,10 +171,11 @@ TEST(all_49_files_covered)
 	}
 	closedir(d);
 	EXPECT_EQ(49, files);
-	for (i = 0; i < ARRAY_SIZE(all_cases); i++)
+	for (i = 0; i < ARRAY_SIZE(all_cases); i++) {
 		EXPECT_TRUE(seen[i]) {
 			TH_LOG("%s.dat is missing", all_cases[i]->name);
 		}
+	}
 }
 
 FIXTURE(rfc4475) {
@@ -218,17 +221,19 @@ TEST_F(rfc4475, verdict)
 	} else {
 		ASSERT_EQ(SIPK_MALFORMED, self->v);
 	}
-	if (c->verdict != ANY)
+	if (c->verdict != ANY) {
 		ASSERT_EQ(c->verdict, (int)self->v);
+	}
 	if (self->v == SIPK_OK) {
 		ASSERT_EQ(SIPK_R_NONE, self->m.reason_code);
 	} else {
 		ASSERT_NE(SIPK_R_NONE, self->m.reason_code);
 	}
-	if (c->reasons)
+	if (c->reasons) {
 		ASSERT_TRUE(reason_in(why, c->reasons)) {
 			TH_LOG("reason %s, expected %s", why, c->reasons);
 		}
+	}
 	if (self->v != SIPK_MALFORMED) {
 		/* the message is bounded by the datagram */
 		ASSERT_EQ(self->len, self->m.dgram_len);
@@ -236,18 +241,13 @@ TEST_F(rfc4475, verdict)
 		ASSERT_EQ(self->m.hdr_end + 2, self->m.body_off);
 		ASSERT_EQ(self->m.len, self->m.body_off + self->m.body_len);
 		ASSERT_EQ(0, memcmp(self->buf + self->m.hdr_end, "\r\n", 2));
-		if (self->m.clen >= 0)
+		if (self->m.clen >= 0) {
 			ASSERT_EQ(self->m.clen, self->m.body_len);
+		}
 		ASSERT_GE(self->m.via_count, 1);
 	}
 }
 
-/*
- * The top Via of @m as a proxy must rewrite it for a request from @src
- * (RFC 3261 18.2.1, RFC 3581 4): a bare rport gets the source port, and
- * received is appended when rport is there or sent-by is not the source.
- * Written without the rewriter's helpers: the via-parm is split on ';'.
- */
 static bool lws_char(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -261,6 +261,12 @@ static void put(char *out, size_t *o, size_t cap, const char *s, size_t n)
 	*o += n;
 }
 
+/*
+ * The top Via of @m as a proxy must rewrite it for a request from @src
+ * (RFC 3261 18.2.1, RFC 3581 4): a bare rport gets the source port, and
+ * received is appended when rport is there or sent-by is not the source.
+ * Written without the rewriter's helpers: the via-parm is split on ';'.
+ */
 static size_t expected_prev_via(const struct sipk_msg *m, const char *src_ip,
 				u16 src_port, char *out, size_t cap)
 {
@@ -367,8 +373,9 @@ static void check_forward(struct __test_metadata *_metadata,
 	ASSERT_TRUE(sipk_t_same(m, m->via[0].host, &o, o.via[1].host));
 	ASSERT_TRUE(o.via[1].has_received);
 	ASSERT_TRUE(sipk_t_eqs(&o, o.via[1].received, TEST_SRC4));
-	if (m->via[0].has_rport)
+	if (m->via[0].has_rport) {
 		ASSERT_TRUE(sipk_t_eqs(&o, o.via[1].rport, "5062"));
+	}
 
 	/* Max-Forwards one less, or 70 when it was absent (16.6 step 3) */
 	if (m->max_forwards >= 0) {
@@ -389,8 +396,9 @@ static void check_forward(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, memcmp(m->buf + m->body_off, o.buf + o.body_off,
 			    m->body_len));
 	ASSERT_EQ(m->clen, o.clen);
-	if (o.clen >= 0)
+	if (o.clen >= 0) {
 		ASSERT_EQ(o.clen, o.body_len);
+	}
 
 	/* Record-Route when asked, never otherwise */
 	if (record_route) {
@@ -530,8 +538,9 @@ TEST_F(rfc4475, forward)
 							       SIPK_MAX_MSG));
 		}
 	}
-	if (self->v == SIPK_MALFORMED)
+	if (self->v == SIPK_MALFORMED) {
 		ASSERT_EQ(-EINVAL, sipk_build_response(m, big, SIPK_MAX_MSG));
+	}
 	free(big);
 }
 

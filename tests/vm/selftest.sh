@@ -5,6 +5,7 @@
 # Boots the guest a dozen times (a few seconds each under TCG) and prints TAP.
 # Exit status 0 when every test passed, 1 otherwise.
 
+# shellcheck disable=SC2016,SC2317  # guest-side scripts in single quotes; tests called indirectly
 set -u -o pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -186,7 +187,7 @@ test_module_warn_is_125() {
 		vm -- insmod "$d/vmst.ko" warn=1
 		((rc == 125)) && grep -q 'WARNING:.*vmst' "$err" || ok=0
 	fi
-	result $ok "an out-of-tree module loads; its WARN exits 125"
+	result "$ok" "an out-of-tree module loads; its WARN exits 125"
 	rm -rf -- "$d"
 }
 

@@ -275,31 +275,34 @@ int parse_contact(const char *arg, bool want_addr, struct contact *c)
 	return 0;
 }
 
-/* a route's domain: a host name or an IP literal, in lower case */
+/*
+ * A route's domain: a host or domain name of LDH labels, 1..63 octets each
+ * (RFC 1123 2.1), in lower case.  An IPv4 address is such a name too.
+ */
 int parse_domain(const char *arg, char *out)
 {
-	size_t len = strlen(arg), i;
-	struct sipk_addr a;
+	size_t len = strlen(arg), i, label = 0;
 
-	if (!len || len >= SIPK_DOMAIN_MAX) {
-		if (len)
-			err_msg("invalid domain \"%.40s...\": longer than %d characters",
-				arg, SIPK_DOMAIN_MAX - 1);
-		else
-			invarg("domain", arg);
+	if (len >= SIPK_DOMAIN_MAX) {
+		err_msg("invalid domain \"%.40s...\": longer than %d characters",
+			arg, SIPK_DOMAIN_MAX - 1);
 		return -1;
 	}
-	if (arg[0] == '[') {
-		if (sipk_parse_ip((const u8 *)arg, len, &a))
-			return invarg("domain", arg);
-	} else {
-		if (!isalnum((unsigned char)arg[0]) || arg[len - 1] == '.' ||
-		    strstr(arg, ".."))
-			return invarg("domain", arg);
-		for (i = 0; i < len; i++)
-			if (!isalnum((unsigned char)arg[i]) && arg[i] != '-' &&
-			    arg[i] != '.')
+	for (i = 0; i <= len; i++) {
+		if (i == len || arg[i] == '.') {
+			if (!label || arg[i - 1] == '-')
 				return invarg("domain", arg);
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)arg[i]) &&
+		    (arg[i] != '-' || !label))
+			return invarg("domain", arg);
+		if (++label > 63) {
+			err_msg("invalid domain \"%s\": a label is longer than 63 characters",
+				arg);
+			return -1;
+		}
 	}
 	memcpy(out, arg, len + 1);
 	lower(out, len);

@@ -47,7 +47,7 @@ void print_contact(const char *event, const char *aor,
 {
 	struct nlattr *tb[SIPK_CONTACT_A_MAX + 1] = { NULL };
 	char uri[SIPK_URI_MAX + 1], addr[64], num[16];
-	uint32_t expires = 0, flags = 0, owner;
+	uint32_t expires, flags = 0, owner;
 	uint16_t port, q = SIPK_Q_MAX;
 	const char *name;
 
@@ -72,12 +72,13 @@ void print_contact(const char *event, const char *aor,
 		print_uint(PRINT_ANY, "port", "port %u", port);
 	attr_u16(tb[SIPK_CONTACT_A_Q], &q);
 	print_q(PRINT_ANY, "q", "q %s", q);
-	attr_u32(tb[SIPK_CONTACT_A_EXPIRES], &expires);
-	if (expires) {
+	/* present: seconds left; absent: never, or gone ("expired" event) */
+	if (attr_u32(tb[SIPK_CONTACT_A_EXPIRES], &expires)) {
 		print_uint(PRINT_ANY, "expires", "expires %u", expires);
 	} else {
-		print_uint(PRINT_JSON, "expires", NULL, 0);
-		print_string(PRINT_FP, NULL, "expires %s", "never");
+		print_string(PRINT_JSON, "expires", NULL, NULL);
+		if (!event || strcmp(event, "expired"))
+			print_string(PRINT_FP, NULL, "expires %s", "never");
 	}
 	if (attr_u32(tb[SIPK_CONTACT_A_OWNER], &owner)) {
 		name = owner_name(owner);

@@ -19,7 +19,7 @@ void usage_route(FILE *f)
 		"Usage: sipkctl route add DOMAIN via ADDR[:PORT]\n"
 		"       sipkctl route del DOMAIN\n"
 		"       sipkctl route show\n"
-		"Where: DOMAIN := a host or domain name, or an IP literal\n"
+		"Where: DOMAIN := a host or domain name (or an IPv4 address)\n"
 		"       ADDR   := { IPv4 | [IPv6] | IPv6 }  (PORT default 5060)\n");
 }
 
