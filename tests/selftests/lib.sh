@@ -139,40 +139,11 @@ kernel_clean() {
 	! dmesg | grep -E 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection|Call Trace' >&2
 }
 
-# a UDP listener that saves the first datagram it receives to FILE
-# udp_catch NS ADDR PORT FILE
-udp_catch() {
-	ip netns exec "$1" python3 - "$2" "$3" "$4" <<'PY' &
-import socket, sys
-addr, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, port))
-s.settimeout(20)
-open(path + '.ready', 'w').close()
-try:
-    data, peer = s.recvfrom(70000)
-    open(path, 'wb').write(data)
-except socket.timeout:
-    pass
-PY
-	local i
-	for i in $(seq 100); do [ -e "$4.ready" ] && return 0; sleep 0.05; done
-	return 1
-}
-
-# udp_send NS SRCADDR SRCPORT DSTADDR DSTPORT FILE: one datagram
+# udp_send NS SRCADDR SRCPORT DSTADDR DSTPORT FILE...: one datagram each
 udp_send() {
-	ip netns exec "$1" python3 - "$2" "$3" "$4" "$5" "$6" <<'PY'
-import socket, sys
-src, sport, dst, dport, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
-fam = socket.AF_INET6 if ':' in dst else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((src, sport))
-s.sendto(open(path, 'rb').read(), (dst, dport))
-PY
+	local ns=$1
+	shift
+	ip netns exec "$ns" python3 "$TOP/tests/selftests/sipnet.py" send "$@"
 }
 
 # ---- raw datagrams (sipnet.py) ----
@@ -207,7 +178,7 @@ sip_request() {
 		printf '%s %s SIP/2.0\r\n' "$method" "$ruri"
 		printf 'Via: %s\r\n' "$via"
 		printf 'Max-Forwards: 70\r\n'
-		printf 'From: <sip:uac@198.18.1.2>;tag=t-%s\r\n' "$callid"
+		printf 'From: <sip:uac@198.18.1.2>;tag=t-%s\r\n' "${callid%%@*}"
 		printf 'To: <%s>\r\n' "$ruri"
 		printf 'Call-ID: %s\r\n' "$callid"
 		printf 'CSeq: %d %s\r\n' "$cseq" "$method"
