@@ -56,7 +56,7 @@ bench: deps
 style:
 	cp=$$(ls /usr/src/linux-source-*/scripts/checkpatch.pl 2>/dev/null | head -n 1); \
 	test -n "$$cp" || { echo "checkpatch.pl not found: run 'make deps'" >&2; exit 1; }; \
-	$$cp --strict --no-tree --terse -f kmod/*.[ch] include/uapi/linux/*.h
+	$$cp --strict --no-tree --terse -f $$(ls kmod/*.[ch] | grep -v '\.mod\.c$$') include/uapi/linux/*.h
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(TOP)/kmod C=2 W=1 modules

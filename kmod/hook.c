@@ -335,12 +335,16 @@ static unsigned int sipk_request(struct sipk_pkt *pk)
 		 * is followed, and only when it is the last one: the request
 		 * then goes to its Request-URI, the dialog's remote target.
 		 */
-		if (m->route_count != 1 || !sipk_route_is_ours(m, &sn->key)) {
+		if (m->route_count != 1) {
 			sipk_count(sn, SIPK_CNT_PUNT_FOREIGN_ROUTE);
 			return NF_ACCEPT;
 		}
 		if (sipk_ruri_dest(m, &dst)) {
 			sipk_count(sn, SIPK_CNT_PUNT_HOSTNAME);
+			return NF_ACCEPT;
+		}
+		if (!sipk_route_is_ours(m, &sn->key, &pk->src, &dst)) {
+			sipk_count(sn, SIPK_CNT_PUNT_FOREIGN_ROUTE);
 			return NF_ACCEPT;
 		}
 		f.pop_route = 1;
@@ -370,6 +374,7 @@ static unsigned int sipk_request(struct sipk_pkt *pk)
 			f.ruri_len = t.uri_len;
 		}
 	}
+	f.dst = dst;
 	verdict = sipk_forward(pk, &dst, &f);
 	if (verdict == NF_STOLEN) {
 		sipk_count(sn, SIPK_CNT_FWD_REQUEST);

@@ -238,6 +238,7 @@ struct sipk_fwd {
 	u16 ruri_len;
 	struct sipk_addr self;	/* our address and port for Via/Record-Route */
 	struct sipk_addr src;	/* where the request came from */
+	struct sipk_addr dst;	/* where it goes (binds our Record-Route) */
 	u8 pop_route;		/* the first Route is ours: remove it */
 	u8 record_route;	/* add Record-Route: <sip:self;lr> */
 };
@@ -249,7 +250,7 @@ struct sipk_fwd {
  * @outlen: its size; nothing is written past it
  *
  * Pushes our Via (stateless branch), decrements Max-Forwards (adds
- * "Max-Forwards: 69" when absent), fills received/rport on the previous
+ * "Max-Forwards: 70" when absent, RFC 3261 16.6 step 3), fills received/rport on the previous
  * top Via, retargets the Request-URI, pops our Route, and optionally adds
  * Record-Route.  The message must have parsed SIPK_OK and have
  * Max-Forwards > 0.
@@ -290,10 +291,19 @@ int sipk_request_prev_dest(const struct sipk_msg *m,
 
 /**
  * sipk_route_is_ours() - is the first Route one we record-routed?
- * Our Record-Route URI carries ";sk=" and a MAC over the Call-ID, so a
- * Route naming us cannot be forged to make the kernel relay anywhere.
+ * @m: an in-dialog request
+ * @key: the per-boot key
+ * @src: where @m came from
+ * @dst: where @m would go (its Request-URI)
+ *
+ * Our Record-Route URI carries ";sk=" and a MAC over the Call-ID and the
+ * two addresses the dialog was set up between (in either order), so a
+ * Route naming us cannot be forged, nor replayed by one party of a dialog
+ * to make the kernel relay to a third address.
  */
-bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key);
+bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key,
+			const struct sipk_addr *src,
+			const struct sipk_addr *dst);
 
 /**
  * sipk_branch() - the stateless branch for a request (RFC 3261 16.11)

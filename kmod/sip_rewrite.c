@@ -195,19 +195,38 @@ static u64 branch_mac(const struct sipk_msg *m, const struct sipk_via *below,
 	return sipk_siphash(w, sizeof(w), key);
 }
 
-/* The MAC our Record-Route carries: bound to the dialog's Call-ID. */
-static u64 route_mac(const struct sipk_msg *m, const sipk_key_t *key)
+/*
+ * The MAC our Record-Route carries: bound to the dialog's Call-ID and to
+ * the pair of addresses it was set up between, sorted so that requests
+ * in both directions verify.  Ports are left out: a UA may send from
+ * another port than its Contact names.
+ */
+static u64 route_mac(const struct sipk_msg *m, const sipk_key_t *key,
+		     const struct sipk_addr *a, const struct sipk_addr *b)
 {
-	u64 w[2];
+	u64 w[8];
 
+	if (a->family > b->family ||
+	    (a->family == b->family && memcmp(a->addr, b->addr, 16) > 0)) {
+		const struct sipk_addr *t = a;
+
+		a = b;
+		b = t;
+	}
 	w[0] = 4;
 	w[1] = hash_str(m, m->call_id.value, key);
+	w[2] = a->family;
+	memcpy(&w[3], a->addr, 16);
+	w[5] = b->family;
+	memcpy(&w[6], b->addr, 16);
 	return sipk_siphash(w, sizeof(w), key);
 }
 
 static bool read_hex64(const u8 *s, u64 *v);
 
-bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key)
+bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key,
+			const struct sipk_addr *src,
+			const struct sipk_addr *dst)
 {
 	const struct sipk_uri *u = &m->route_uri;
 	const u8 *b = m->buf;
@@ -222,7 +241,7 @@ bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key)
 		    (b[p + 2] == 'k' || b[p + 2] == 'K') && b[p + 3] == '=' &&
 		    (p + 20 == end || b[p + 20] == ';') &&
 		    read_hex64(b + p + 4, &mac))
-			return mac == route_mac(m, key);
+			return mac == route_mac(m, key, src, dst);
 		p++;
 	}
 	return false;
@@ -428,7 +447,7 @@ int sipk_build_request(const struct sipk_fwd *f, u8 *out, size_t outlen)
 		out_str(&o, ":");
 		out_uint(&o, f->self.port);
 		out_str(&o, ";lr;sk=");
-		out_hex64(&o, route_mac(m, f->key));
+		out_hex64(&o, route_mac(m, f->key, &f->src, &f->dst));
 		out_str(&o, ">\r\n");
 	}
 	if (m->max_forwards < 0)

@@ -89,6 +89,14 @@ else
 	say "extracted kernel source to $KSRC"
 fi
 
+# Kamailio is only a peer and a benchmark subject inside the test VM; the
+# package enables a host service on port 5060, which sipk's tests never want.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 &&
+	systemctl is-enabled --quiet kamailio 2>/dev/null; then
+	say "disabling the host's kamailio.service (tests start their own in the VM)"
+	"${SUDO[@]}" systemctl disable --now kamailio >/dev/null 2>&1 || true
+fi
+
 # The VM harness needs a kernel image with its modules and a static busybox.
 shopt -s nullglob
 kernels=()

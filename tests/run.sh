@@ -18,6 +18,13 @@ mkdir -p "$OUT"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 export TOP
 
+# boot the kernel the module was built for
+if [ -z "${SIPK_VM_KERNEL:-}" ] && [ -f kmod/sipk.ko ]; then
+	ver=$(modinfo -F vermagic kmod/sipk.ko 2>/dev/null | cut -d' ' -f1)
+	[ -n "$ver" ] && [ -f "/boot/vmlinuz-$ver" ] &&
+		export SIPK_VM_KERNEL=/boot/vmlinuz-$ver
+fi
+
 pass=0 fail=0 skip=0
 
 # run_suite NAME CMD...: stream the suite's output, count its results

@@ -182,7 +182,8 @@ static void check_request(const struct sipk_msg *m, unsigned int how,
 	f.pop_route = !!(how & 4);
 	f.record_route = !!(how & 8);
 
-	(void)sipk_route_is_ours(m, &key);
+	f.dst = addr4(3, 5060);
+	(void)sipk_route_is_ours(m, &key, &f.src, &f.dst);
 	CHECK(sipk_branch(m, &key, &f.src, br) == 0);
 
 	n = sipk_build_request(&f, out, sizeof(out));

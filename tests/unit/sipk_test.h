@@ -37,6 +37,7 @@ static const sipk_key_t sipk_test_key2 = {
 #define TEST_SELF4	"198.18.0.1"
 #define TEST_SRC4	"198.18.0.2"
 #define TEST_RURI	"sip:uas@198.18.2.2:5060"
+#define TEST_DST4	"198.18.2.2"	/* where TEST_RURI is */
 
 /* The data directory: $SIPK_TESTDATA, else the path the build passed. */
 static inline const char *sipk_testdata_dir(void)
@@ -124,6 +125,7 @@ static inline void sipk_fwd_default(struct sipk_fwd *f,
 	f->ruri_len = (u16)strlen(TEST_RURI);
 	f->self = sipk_addr_make(TEST_SELF4, 5060);
 	f->src = sipk_addr_make(TEST_SRC4, 5062);
+	f->dst = sipk_addr_make(TEST_DST4, 5060);
 }
 
 /* Does the string @s of @m hold exactly @len octets equal to @p? */

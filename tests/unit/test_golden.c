@@ -293,6 +293,7 @@ static void golden_fwd(const struct golden *g, const struct sipk_msg *m,
 	}
 	f->self = sipk_addr_make(g->self_ip, g->self_port);
 	f->src = sipk_addr_make(g->src_ip, g->src_port);
+	f->dst = sipk_addr_make(TEST_DST4, 5060);
 	f->pop_route = g->pop_route;
 	f->record_route = g->record_route;
 }
@@ -1022,8 +1023,10 @@ TEST(only_our_via)
 /* ---- our Record-Route, in a later request's Route ---- */
 
 static bool route_ours(const char *sk, const char *callid, const char *k,
-		       const sipk_key_t *key)
+		       const sipk_key_t *key, const char *from, const char *to)
 {
+	struct sipk_addr src = sipk_addr_make(from, 5060);
+	struct sipk_addr dst = sipk_addr_make(to, 5062);
 	char msg[1024];
 	struct sipk_msg m;
 	bool r;
@@ -1043,7 +1046,7 @@ static bool route_ours(const char *sk, const char *callid, const char *k,
 
 	if (!b || sipk_parse(b, (size_t)n, &m) != SIPK_OK)
 		abort();
-	r = sipk_route_is_ours(&m, key);
+	r = sipk_route_is_ours(&m, key, &src, &dst);
 	free(b);
 	return r;
 }
@@ -1055,16 +1058,28 @@ TEST(record_route_mac)
 	size_t i;
 
 	invite_macs(_metadata, &g_invite, branch, sk);
-	ASSERT_TRUE(route_ours(sk, cid, "sk", &sipk_test_key));
+	/* the callee's BYE to the caller, and the caller's to the callee */
+	ASSERT_TRUE(route_ours(sk, cid, "sk", &sipk_test_key, TEST_DST4,
+			       TEST_SRC4));
+	ASSERT_TRUE(route_ours(sk, cid, "sk", &sipk_test_key, TEST_SRC4,
+			       TEST_DST4));
 	/* another dialog, another key, another parameter name */
 	ASSERT_FALSE(route_ours(sk, "other@pc33.example.org", "sk",
-				&sipk_test_key));
-	ASSERT_FALSE(route_ours(sk, cid, "sk", &sipk_test_key2));
-	ASSERT_FALSE(route_ours(sk, cid, "xk", &sipk_test_key));
+				&sipk_test_key, TEST_DST4, TEST_SRC4));
+	ASSERT_FALSE(route_ours(sk, cid, "sk", &sipk_test_key2, TEST_DST4,
+				TEST_SRC4));
+	ASSERT_FALSE(route_ours(sk, cid, "xk", &sipk_test_key, TEST_DST4,
+				TEST_SRC4));
+	/* a party of the dialog cannot point the kernel at a third host */
+	ASSERT_FALSE(route_ours(sk, cid, "sk", &sipk_test_key, TEST_SRC4,
+				"198.18.9.9"));
+	ASSERT_FALSE(route_ours(sk, cid, "sk", &sipk_test_key, "198.18.9.9",
+				TEST_DST4));
 	for (i = 0; i < 16; i++) {
 		memcpy(bad, sk, sizeof(bad));
 		bad[i] = bad[i] == '0' ? '1' : '0';
-		ASSERT_FALSE(route_ours(bad, cid, "sk", &sipk_test_key));
+		ASSERT_FALSE(route_ours(bad, cid, "sk", &sipk_test_key,
+					TEST_DST4, TEST_SRC4));
 	}
 }
 

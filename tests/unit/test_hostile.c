@@ -282,7 +282,7 @@ static void exercise(struct __test_metadata *_metadata,
 		struct sipk_addr src = sipk_addr_make(TEST_SRC4, 5062), dst;
 		u8 br[SIPK_BRANCH_LEN];
 
-		(void)sipk_route_is_ours(m, &sipk_test_key);
+		(void)sipk_route_is_ours(m, &sipk_test_key, &src, &src);
 		if (!sipk_request_prev_dest(m, &src, &dst)) {
 			ASSERT_NE(0, dst.family);
 		}

@@ -87,8 +87,8 @@ enum sipk_attr {
 	SIPK_A_DOMAIN,		/* string: host or domain of a route */
 	SIPK_A_NEXTHOP,		/* nest, enum sipk_contact_attr (address only) */
 	SIPK_A_CONFIG,		/* nest, enum sipk_config_attr */
-	SIPK_A_STATS,		/* nest of u64, type = enum sipk_counter + 1;
-				 * type 0 there is padding, not a counter */
+	/* nest of u64, type = enum sipk_counter + 1; type 0 is padding */
+	SIPK_A_STATS,
 	SIPK_A_OWNER,		/* u32, enum sipk_owner */
 	SIPK_A_PAD,
 
