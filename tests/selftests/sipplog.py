@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checks over SIPp message logs (-trace_msg -message_file LOG).
+
+  sipplog.py branch LOG CALLS METHOD...
+      every call (Call-ID) of the log received each METHOD, and all of
+      them carry one and the same top-Via branch, which is ours
+      (z9hG4bKsk...): RFC 3261 16.11, CANCEL and the ACK of a non-2xx
+      response get the INVITE's branch.  At least CALLS calls.
+  sipplog.py retrans LOG CALLS
+      every call received the INVITE at least twice (the original and the
+      UAC's retransmission), both with the same top Via (same branch).
+  sipplog.py rr-uas LOG CALLS
+      (the UAS's log) every INVITE received carries our Record-Route;
+      every ACK and BYE received has our Via on top and no Route header
+      (the proxy popped its own Route).
+  sipplog.py rr-uac LOG CALLS
+      (the UAC's log) every ACK and BYE sent carries one Route, ours
+      (";lr;sk=").
+Exit status 0 when the check holds; a summary on stdout, problems on
+stderr.
+"""
+import re
+import sys
+
+OUR_BRANCH = re.compile(r'branch=(z9hG4bKsk[0-9a-f]{32})(;|$)')
+COMPACT = {'v': 'via', 'i': 'call-id', 'm': 'contact', 'l': 'content-length',
+           'f': 'from', 't': 'to'}
+
+
+def messages(path):
+    """(direction, start line, [(name, value)]) of each logged message."""
+    text = open(path, 'rb').read().decode('utf-8', 'replace')
+    out = []
+    for chunk in re.split(r'^-{10,} .*$', text, flags=re.M):
+        m = re.match(r'\s*UDP message (received|sent)[^\n]*\n\n', chunk)
+        if not m:
+            continue
+        sip = chunk[m.end():]
+        head = sip.split('\r\n\r\n', 1)[0]
+        lines = head.split('\r\n')
+        hdrs = []
+        for line in lines[1:]:
+            if line[:1] in (' ', '\t') and hdrs:
+                hdrs[-1] = (hdrs[-1][0], hdrs[-1][1] + ' ' + line.strip())
+                continue
+            name, _, value = line.partition(':')
+            name = name.strip().lower()
+            hdrs.append((COMPACT.get(name, name), value.strip()))
+        out.append((m.group(1), lines[0], hdrs))
+    return out
+
+
+def hdr(hdrs, name):
+    return [v for n, v in hdrs if n == name]
+
+
+def top_via(hdrs):
+    v = hdr(hdrs, 'via')
+    return v[0].split(',')[0].strip() if v else ''
+
+
+def method(start):
+    return '' if start.startswith('SIP/2.0') else start.split(' ')[0]
+
+
+def by_call(msgs, direction):
+    calls = {}
+    for d, start, hdrs in msgs:
+        if d != direction:
+            continue
+        cid = (hdr(hdrs, 'call-id') or [''])[0]
+        calls.setdefault(cid, []).append((start, hdrs))
+    return calls
+
+
+def fail(problems, summary):
+    print(summary)
+    for p in problems[:10]:
+        print(p, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_branch(log, calls, *methods):
+    problems = []
+    got = by_call(messages(log), 'received')
+    n = 0
+    for cid, msgs in got.items():
+        seen = {}
+        for start, hdrs in msgs:
+            if method(start) in methods:
+                seen.setdefault(method(start), set()).add(top_via(hdrs))
+        if set(seen) != set(methods):
+            problems.append('%s: received only %s' % (cid, sorted(seen)))
+            continue
+        vias = set().union(*seen.values())
+        branches = set()
+        for v in vias:
+            b = OUR_BRANCH.search(v)
+            branches.add(b.group(1) if b else 'not ours: ' + v)
+        if len(branches) != 1 or any(b.startswith('not') for b in branches):
+            problems.append('%s: top-Via branches %s' % (cid, sorted(branches)))
+            continue
+        n += 1
+    if n < int(calls):
+        problems.append('only %d calls checked, want %s' % (n, calls))
+    return fail(problems, '%d calls: %s with one branch each' %
+                (n, '/'.join(methods)))
+
+
+def cmd_retrans(log, calls):
+    problems = []
+    n = 0
+    for cid, msgs in by_call(messages(log), 'received').items():
+        vias = [top_via(h) for s, h in msgs if method(s) == 'INVITE']
+        if len(vias) < 2:
+            problems.append('%s: %d INVITE received' % (cid, len(vias)))
+            continue
+        b = [OUR_BRANCH.search(v) for v in vias]
+        if not all(b) or len(set(x.group(1) for x in b)) != 1:
+            problems.append('%s: INVITE top Vias differ: %s' % (cid, vias))
+            continue
+        n += 1
+    if n < int(calls):
+        problems.append('only %d calls checked, want %s' % (n, calls))
+    return fail(problems, '%d calls: INVITE and its retransmission, one branch'
+                % n)
+
+
+def cmd_rr_uas(log, calls):
+    problems = []
+    n = 0
+    for cid, msgs in by_call(messages(log), 'received').items():
+        ok = {'INVITE': 0, 'ACK': 0, 'BYE': 0}
+        for start, hdrs in msgs:
+            meth = method(start)
+            if meth == 'INVITE':
+                rr = hdr(hdrs, 'record-route')
+                if len(rr) != 1 or ';lr;sk=' not in rr[0]:
+                    problems.append('%s: INVITE Record-Route %s' % (cid, rr))
+                    continue
+            elif meth in ('ACK', 'BYE'):
+                if hdr(hdrs, 'route'):
+                    problems.append('%s: %s still has Route %s' %
+                                    (cid, meth, hdr(hdrs, 'route')))
+                    continue
+                if not OUR_BRANCH.search(top_via(hdrs)):
+                    problems.append('%s: %s top Via not ours: %s' %
+                                    (cid, meth, top_via(hdrs)))
+                    continue
+            else:
+                continue
+            ok[meth] += 1
+        if all(ok.values()):
+            n += 1
+        else:
+            problems.append('%s: received %s' % (cid, ok))
+    if n < int(calls):
+        problems.append('only %d calls checked, want %s' % (n, calls))
+    return fail(problems, '%d calls: RR on INVITE; ACK and BYE via us, '
+                'Route popped' % n)
+
+
+def cmd_rr_uac(log, calls):
+    problems = []
+    n = 0
+    for cid, msgs in by_call(messages(log), 'sent').items():
+        ok = 0
+        for start, hdrs in msgs:
+            meth = method(start)
+            if meth not in ('ACK', 'BYE'):
+                continue
+            routes = hdr(hdrs, 'route')
+            if len(routes) != 1 or ';lr;sk=' not in routes[0]:
+                problems.append('%s: %s Route %s' % (cid, meth, routes))
+                continue
+            ok += 1
+        if ok >= 2:
+            n += 1
+    if n < int(calls):
+        problems.append('only %d calls checked, want %s' % (n, calls))
+    return fail(problems, '%d calls: ACK and BYE sent with our Route' % n)
+
+
+def main(argv):
+    cmds = {'branch': cmd_branch, 'retrans': cmd_retrans,
+            'rr-uas': cmd_rr_uas, 'rr-uac': cmd_rr_uac}
+    if len(argv) < 4 or argv[1] not in cmds:
+        sys.exit(__doc__)
+    sys.exit(cmds[argv[1]](*argv[2:]))
+
+
+if __name__ == '__main__':
+    main(sys.argv)
