@@ -237,7 +237,11 @@ static int sipk_nl_parse_aor(const struct nlattr *attr, u8 *buf,
 	return 0;
 }
 
-/* A host or domain name: LDH labels of 1..63 octets, dot-separated. */
+/*
+ * A host or domain name: LDH labels of 1..63 octets, dot-separated.  ASCII
+ * only: the kernel's isalnum() also takes the Latin-1 letters, which no
+ * host name has and which the tables would not fold to lower case.
+ */
 static int sipk_nl_parse_domain(const struct nlattr *attr, struct sipk_key *k,
 				struct netlink_ext_ack *extack)
 {
@@ -258,7 +262,7 @@ static int sipk_nl_parse_domain(const struct nlattr *attr, struct sipk_key *k,
 			label = 0;
 			continue;
 		}
-		if (!isalnum(s[i]) && s[i] != '-') {
+		if (!isascii(s[i]) || (!isalnum(s[i]) && s[i] != '-')) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
 					    "domain holds a character not allowed in a host name");
 			return -EINVAL;
@@ -356,6 +360,27 @@ static int sipk_nl_parse_addr(struct nlattr **tb, const struct nlattr *nest,
 	return 0;
 }
 
+/*
+ * A request names one contact.  Replies carry several CONTACTs, and the
+ * attribute parser keeps only the last of several in a request: refuse
+ * them rather than act on one and drop the others silently.
+ */
+static int sipk_nl_one_contact(struct genl_info *info)
+{
+	const struct nlattr *a;
+	int rem;
+
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(a) == SIPK_A_CONTACT &&
+		    a != info->attrs[SIPK_A_CONTACT]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "a request takes one CONTACT");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int sipk_nl_owner(struct genl_info *info, int dflt)
 {
 	struct nlattr *a = info->attrs[SIPK_A_OWNER];
@@ -398,6 +423,9 @@ static int sipk_nl_loc_add_precheck(struct genl_info *info, u8 *aorbuf,
 	if (SIPK_NL_REQUIRE(info, SIPK_A_AOR, "AOR is needed") ||
 	    SIPK_NL_REQUIRE(info, SIPK_A_CONTACT, "CONTACT is needed"))
 		return -EINVAL;
+	err = sipk_nl_one_contact(info);
+	if (err)
+		return err;
 	err = sipk_nl_parse_aor(info->attrs[SIPK_A_AOR], aorbuf, aor,
 				extack);
 	if (err)
@@ -633,6 +661,9 @@ static int sipk_nl_loc_del_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	if (nest) {
+		err = sipk_nl_one_contact(info);
+		if (err)
+			return err;
 		err = nla_parse_nested(tb, SIPK_CONTACT_A_MAX, nest,
 				       sipk_contact_uri_policy, info->extack);
 		if (err)

@@ -6,6 +6,7 @@
  * prove that the kernel build of it behaves the same: the kernel's
  * siphash() agrees with the published SipHash-2-4 vector, a request is
  * rewritten and its response routed back, and hostile input is refused.
+ * The tables check their own key normalisation (sipk_table_selftest()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "sipk.h"
+#include "table.h"
 
 static const char st_invite[] =
 	"INVITE sip:uas@198.18.1.1 SIP/2.0\r\n"
@@ -173,6 +175,10 @@ int sipk_selftest(void)
 		failed++;
 	}
 	err = st_hostile(buf + 4096);
+	n++;
+	if (err)
+		failed++;
+	err = sipk_table_selftest();	/* says itself which case failed */
 	n++;
 	if (err)
 		failed++;
