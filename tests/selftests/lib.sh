@@ -11,6 +11,14 @@
 #
 # A second proxy for federation tests (topo_up2):
 #   ns sipk-proxy2  198.18.3.1 (link to sipk-proxy's 198.18.3.254), 2001:db8:3::1
+#
+# and, with topo_fed (topo_up + topo_up2 + a link proxy2 -- uas), the
+# second proxy reaches the uas directly (sipk-proxy does not route IP):
+#
+#   ns sipk-proxy                ns sipk-proxy2                ns sipk-uas
+#   198.18.3.254 ---- veth ----  198.18.3.1 | 198.18.4.1 ---- veth ----  198.18.4.2
+#   2001:db8:3::fe               2001:db8:3::1 | 2001:db8:4::1          2001:db8:4::2
+#   (c-px)                       (c-px2)    (d-px2)                     (d-uas)
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SIPKCTL=${SIPKCTL:-$TOP/build/sipkctl}
@@ -186,4 +194,113 @@ sip_request() {
 		[ -n "$extra" ] && printf '%s\r\n' "$extra"
 		printf 'Content-Length: 0\r\n\r\n'
 	}
+}
+
+# ---- federation: a second proxy with its own link to the uas ----
+PX2B4=198.18.4.1 UAS2_4=198.18.4.2
+PX2B6=2001:db8:4::1 UAS2_6=2001:db8:4::2
+
+# topo_fed: topo_up, topo_up2, and proxy2 <-> uas (see the drawing above)
+topo_fed() {
+	topo_up && topo_up2 || return 1
+	ip link add d-px2 netns sipk-proxy2 type veth peer name d-uas netns sipk-uas ||
+		return 1
+	ip -n sipk-proxy2 addr add $PX2B4/24 dev d-px2
+	ip -n sipk-proxy2 addr add $PX2B6/64 dev d-px2 nodad
+	ip -n sipk-uas addr add $UAS2_4/24 dev d-uas
+	ip -n sipk-uas addr add $UAS2_6/64 dev d-uas nodad
+	ip -n sipk-proxy2 link set d-px2 up
+	ip -n sipk-uas link set d-uas up
+	# proxy2 forwards SIP only, like the first proxy
+	ip netns exec sipk-proxy2 sysctl -qw net.ipv4.ip_forward=0
+	ip netns exec sipk-proxy2 sysctl -qw net.ipv6.conf.all.forwarding=0
+}
+
+# ---- SIPp ----
+SCEN=$TOP/tests/selftests/scenarios
+SIPPLOG="python3 $TOP/tests/selftests/sipplog.py"
+
+# sipp_uas NAME ADDR CALLS SIPP-ARGS...: a SIPp server in the uas
+# namespace, in the background, for about CALLS calls; messages in
+# $WORK/NAME.msg.  CALLS is not passed as -m: a SIPp server that has seen
+# -m calls begins to quit and drops the calls still open; sipp_uas_wait
+# stops it once the uac is done.
+sipp_uas() {
+	local name=$1 addr=$2
+	shift 3
+	rm -f "$WORK/$name".*
+	SIPP_UAS_LOG=$WORK/$name.msg
+	uas sipp "$@" -i "$addr" -p 5060 -nostdin -bg \
+		-trace_msg -message_file "$WORK/$name.msg" \
+		-trace_err -error_file "$WORK/$name.err" >"$WORK/$name.out" 2>&1
+	sleep 0.3
+}
+
+# sipp_uas_wait [SECONDS]: once the uac is done, wait until the uas has
+# logged its last message (its log stops growing), then stop it
+sipp_uas_wait() {
+	local i last=-1 size same=0
+	for i in $(seq $((${1:-10} * 5))); do
+		size=$(wc -c <"$SIPP_UAS_LOG" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then
+			same=$((same + 1))
+			[ $same -ge 3 ] && break
+		else
+			same=0
+		fi
+		last=$size
+		sleep 0.2
+	done
+	ip netns pids sipk-uas 2>/dev/null | xargs -r kill 2>/dev/null
+	for i in $(seq 20); do
+		[ -z "$(ip netns pids sipk-uas 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	ip netns pids sipk-uas 2>/dev/null | xargs -r kill -9 2>/dev/null
+	return 0
+}
+
+# sipp_uac NAME SIPP-ARGS...: a SIPp client in the uac namespace, run to
+# completion; statistics in $WORK/NAME.csv, messages in $WORK/NAME.msg
+sipp_uac() {
+	local name=$1
+	shift
+	rm -f "$WORK/$name".*
+	uac timeout 300 sipp "$@" -nostdin -timeout 120s \
+		-trace_stat -stf "$WORK/$name.csv" \
+		-trace_msg -message_file "$WORK/$name.msg" \
+		-trace_err -error_file "$WORK/$name.err" >"$WORK/$name.out" 2>&1
+}
+
+# sipp_ok NAME CALLS: NAME's statistics say CALLS successful, 0 failed
+sipp_ok() {
+	[ -s "$WORK/$1.csv" ] || { tail -n 20 "$WORK/$1.out"; return 1; }
+	python3 - "$WORK/$1.csv" "$2" <<'PY' || { tail -n 5 "$WORK/$1.err" 2>/dev/null; return 1; }
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+h, last = rows[0], rows[-1]
+ok = int(last[h.index('SuccessfulCall(C)')])
+failed = int(last[h.index('FailedCall(C)')])
+print(f"successful {ok}, failed {failed}")
+sys.exit(0 if ok == int(sys.argv[2]) and failed == 0 else 1)
+PY
+}
+
+# counters [-n NS] COND...: each COND ("fwd_bye>=20", "punt_bad_mac==0")
+# holds for the counters of NS (default sipk-proxy), read once
+counters() {
+	local ns=sipk-proxy
+	[ "$1" = -n ] && ns=$2 && shift 2
+	ip netns exec "$ns" "$SIPKCTL" -j stats | python3 -c '
+import json, operator, re, sys
+d = json.load(sys.stdin)
+d = d.get("stats", d)
+ops = {">=": operator.ge, "<=": operator.le, "==": operator.eq}
+bad = 0
+for c in sys.argv[1:]:
+    name, op, want = re.fullmatch(r"(\w+)(>=|<=|==)(\d+)", c).groups()
+    ok = ops[op](d[name], int(want))
+    print("%s = %d (want %s %s)%s" % (name, d[name], op, want, "" if ok else "  <--"))
+    bad += not ok
+sys.exit(1 if bad else 0)' "$@"
 }

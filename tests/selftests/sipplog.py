@@ -10,13 +10,14 @@
   sipplog.py retrans LOG CALLS
       every call received the INVITE at least twice (the original and the
       UAC's retransmission), both with the same top Via (same branch).
-  sipplog.py rr-uas LOG CALLS
-      (the UAS's log) every INVITE received carries our Record-Route;
-      every ACK and BYE received has our Via on top and no Route header
-      (the proxy popped its own Route).
-  sipplog.py rr-uac LOG CALLS
-      (the UAC's log) every ACK and BYE sent carries one Route, ours
-      (";lr;sk=").
+  sipplog.py rr LOG CALLS
+      every INVITE received carries one Record-Route, ours (";lr;sk=").
+  sipplog.py routed LOG CALLS METHOD...
+      every METHOD sent carries one Route, ours (";lr;sk="): the route
+      set learnt from our Record-Route.
+  sipplog.py popped LOG CALLS METHOD...
+      every METHOD received has our Via on top and no Route header: it
+      came through the proxy, which removed its own Route.
 Exit status 0 when the check holds; a summary on stdout, problems on
 stderr.
 """
@@ -127,64 +128,72 @@ def cmd_retrans(log, calls):
                 % n)
 
 
-def cmd_rr_uas(log, calls):
+def cmd_rr(log, calls):
     problems = []
     n = 0
     for cid, msgs in by_call(messages(log), 'received').items():
-        ok = {'INVITE': 0, 'ACK': 0, 'BYE': 0}
-        for start, hdrs in msgs:
-            meth = method(start)
-            if meth == 'INVITE':
-                rr = hdr(hdrs, 'record-route')
-                if len(rr) != 1 or ';lr;sk=' not in rr[0]:
-                    problems.append('%s: INVITE Record-Route %s' % (cid, rr))
-                    continue
-            elif meth in ('ACK', 'BYE'):
-                if hdr(hdrs, 'route'):
-                    problems.append('%s: %s still has Route %s' %
-                                    (cid, meth, hdr(hdrs, 'route')))
-                    continue
-                if not OUR_BRANCH.search(top_via(hdrs)):
-                    problems.append('%s: %s top Via not ours: %s' %
-                                    (cid, meth, top_via(hdrs)))
-                    continue
-            else:
-                continue
-            ok[meth] += 1
-        if all(ok.values()):
+        rrs = [hdr(h, 'record-route') for s, h in msgs if method(s) == 'INVITE']
+        if rrs and all(len(rr) == 1 and ';lr;sk=' in rr[0] for rr in rrs):
             n += 1
         else:
-            problems.append('%s: received %s' % (cid, ok))
+            problems.append('%s: INVITE Record-Route %s' % (cid, rrs))
     if n < int(calls):
         problems.append('only %d calls checked, want %s' % (n, calls))
-    return fail(problems, '%d calls: RR on INVITE; ACK and BYE via us, '
-                'Route popped' % n)
+    return fail(problems, '%d calls: INVITE with our Record-Route' % n)
 
 
-def cmd_rr_uac(log, calls):
+def cmd_routed(log, calls, *methods):
     problems = []
     n = 0
     for cid, msgs in by_call(messages(log), 'sent').items():
-        ok = 0
+        seen = set()
         for start, hdrs in msgs:
             meth = method(start)
-            if meth not in ('ACK', 'BYE'):
+            if meth not in methods:
                 continue
             routes = hdr(hdrs, 'route')
             if len(routes) != 1 or ';lr;sk=' not in routes[0]:
-                problems.append('%s: %s Route %s' % (cid, meth, routes))
+                problems.append('%s: %s sent with Route %s' %
+                                (cid, meth, routes))
                 continue
-            ok += 1
-        if ok >= 2:
+            seen.add(meth)
+        if seen == set(methods):
             n += 1
     if n < int(calls):
         problems.append('only %d calls checked, want %s' % (n, calls))
-    return fail(problems, '%d calls: ACK and BYE sent with our Route' % n)
+    return fail(problems, '%d calls: %s sent with our Route' %
+                (n, '/'.join(methods)))
+
+
+def cmd_popped(log, calls, *methods):
+    problems = []
+    n = 0
+    for cid, msgs in by_call(messages(log), 'received').items():
+        seen = set()
+        for start, hdrs in msgs:
+            meth = method(start)
+            if meth not in methods:
+                continue
+            if hdr(hdrs, 'route'):
+                problems.append('%s: %s still has Route %s' %
+                                (cid, meth, hdr(hdrs, 'route')))
+                continue
+            if not OUR_BRANCH.search(top_via(hdrs)):
+                problems.append('%s: %s top Via not ours: %s' %
+                                (cid, meth, top_via(hdrs)))
+                continue
+            seen.add(meth)
+        if seen == set(methods):
+            n += 1
+    if n < int(calls):
+        problems.append('only %d calls checked, want %s' % (n, calls))
+    return fail(problems, '%d calls: %s received through us, Route popped' %
+                (n, '/'.join(methods)))
 
 
 def main(argv):
-    cmds = {'branch': cmd_branch, 'retrans': cmd_retrans,
-            'rr-uas': cmd_rr_uas, 'rr-uac': cmd_rr_uac}
+    cmds = {'branch': cmd_branch, 'retrans': cmd_retrans, 'rr': cmd_rr,
+            'routed': cmd_routed, 'popped': cmd_popped}
     if len(argv) < 4 or argv[1] not in cmds:
         sys.exit(__doc__)
     sys.exit(cmds[argv[1]](*argv[2:]))
