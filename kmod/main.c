@@ -9,6 +9,8 @@
 #include <linux/random.h>
 #include <net/netns/generic.h>
 #include <net/genetlink.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "sipk.h"
 #include "hook.h"
@@ -102,11 +104,27 @@ static int __net_init sipk_net_init(struct net *net)
 	if (err)
 		goto err_stats;
 
-	err = sipk_hooks_register(sn);
+	/* the hook sits after defragmentation: make sure there is one */
+	err = nf_defrag_ipv4_enable(net);
 	if (err)
 		goto err_tables;
+#if IS_ENABLED(CONFIG_IPV6)
+	err = nf_defrag_ipv6_enable(net);
+	if (err)
+		goto err_defrag4;
+#endif
+
+	err = sipk_hooks_register(sn);
+	if (err)
+		goto err_defrag6;
 	return 0;
 
+err_defrag6:
+#if IS_ENABLED(CONFIG_IPV6)
+	nf_defrag_ipv6_disable(net);
+err_defrag4:
+#endif
+	nf_defrag_ipv4_disable(net);
 err_tables:
 	sipk_tables_exit(sn);
 err_stats:
@@ -122,6 +140,10 @@ static void __net_exit sipk_net_exit(struct net *net)
 
 	/* no hook runs after this returns: nf_unregister waits for RCU */
 	sipk_hooks_unregister(sn);
+#if IS_ENABLED(CONFIG_IPV6)
+	nf_defrag_ipv6_disable(net);
+#endif
+	nf_defrag_ipv4_disable(net);
 	sipk_tables_exit(sn);
 	free_percpu(sn->stats);
 	kfree(rcu_access_pointer(sn->cfg));

@@ -67,6 +67,7 @@ static int st_roundtrip(u8 *out, size_t outlen, u8 *resp, size_t resplen)
 	struct sipk_addr dst;
 	int n, r, err = -EINVAL;
 	u16 via_off, via_len;
+	u8 *p;
 
 	m = kmalloc(sizeof(*m) * 2, GFP_KERNEL);
 	if (!m)
@@ -111,7 +112,8 @@ static int st_roundtrip(u8 *out, size_t outlen, u8 *resp, size_t resplen)
 	    dst.port != 5062)
 		goto out;
 	/* a forged MAC must not verify */
-	resp[o->via[0].branch.off + SIPK_BRANCH_LEN - 1] ^= 1;
+	p = &resp[o->via[0].branch.off + SIPK_BRANCH_LEN - 1];
+	*p = *p == '0' ? '1' : '0';
 	if (sipk_response_dest(o, &key, &dst) != -EPERM)
 		goto out;
 	err = 0;

@@ -163,9 +163,16 @@ static u64 branch_unique(const struct sipk_msg *m, const sipk_key_t *key)
 	u64 w[7];
 
 	if (v->branch.len > 7 && !memcmp(m->buf + v->branch.off, "z9hG4bK", 7)) {
+		/*
+		 * A server matches a transaction on branch and sent-by
+		 * (17.2.3): two clients may pick the same branch, and ours
+		 * always has the same sent-by, so the sent-by goes in too.
+		 */
 		w[0] = 1;
 		w[1] = hash_str(m, v->branch, key);
-		return sipk_siphash(w, 2 * sizeof(u64), key);
+		w[2] = hash_str(m, v->host, key);
+		w[3] = v->port;
+		return sipk_siphash(w, 4 * sizeof(u64), key);
 	}
 	w[0] = 2;
 	w[1] = hash_str(m, v->value, key);

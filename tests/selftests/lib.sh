@@ -77,8 +77,10 @@ check_fail() {
 # ---- module ----
 mod_load() {
 	lsmod | grep -q '^sipk ' && return 0
-	modprobe -q udp_tunnel 2>/dev/null
+	# what sipk.ko links against (modprobe would resolve it; insmod not)
 	modprobe -q ipv6 2>/dev/null
+	modprobe -q nf_defrag_ipv4 2>/dev/null
+	modprobe -q nf_defrag_ipv6 2>/dev/null
 	insmod "$SIPK_KO"
 }
 mod_unload() { lsmod | grep -q '^sipk ' && rmmod sipk; return 0; }
