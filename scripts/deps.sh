@@ -19,6 +19,8 @@ PKGS=(
 	bc flex bison libelf-dev libssl-dev pkg-config
 	# userspace: generic netlink client library
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
+	# sipkd: event loop, database (its digests use libssl-dev above)
+	libevent-dev libsqlite3-dev
 	# tests and benchmarks
 	sip-tester python3 netcat-openbsd tcpdump procps gnuplot-nox kamailio
 )

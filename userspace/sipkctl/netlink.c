@@ -29,6 +29,7 @@
 #include <netlink/genl/ctrl.h>
 
 #include "sipkctl.h"
+#include "sipk_nl.h"
 
 #define RCVBUF_WANT	(4 << 20)
 #define SNDBUF_WANT	(1 << 20)
@@ -76,17 +77,13 @@ struct nl_msg *genl_request(uint8_t cmd, int flags)
 	return msg;
 }
 
-/*
- * The kernel validates strictly: a nest without NLA_F_NESTED is refused.
- * libnl 3.7's nla_nest_start() sets it, older ones do not; say it anyway.
- */
+/* with NLA_F_NESTED, which the kernel's strict validation needs */
 struct nlattr *nest_start(struct nl_msg *msg, int type)
 {
-	struct nlattr *nest = nla_nest_start(msg, type | NLA_F_NESTED);
+	struct nlattr *nest = sipk_nl_nest_start(msg, type);
 
 	if (!nest)
 		build_failed();
-	nest->nla_type |= NLA_F_NESTED;
 	return nest;
 }
 
@@ -123,15 +120,8 @@ void put_u32(struct nl_msg *msg, int type, uint32_t v)
 /* SIPK_CONTACT_A_IPV4|IPV6 + PORT, inside a CONTACT or NEXTHOP nest */
 void put_addr(struct nl_msg *msg, const struct sipk_addr *a)
 {
-	int err;
-
-	if (a->family == 4)
-		err = nla_put(msg, SIPK_CONTACT_A_IPV4, 4, a->addr);
-	else
-		err = nla_put(msg, SIPK_CONTACT_A_IPV6, 16, a->addr);
-	if (err < 0)
+	if (sipk_nl_put_addr(msg, a) < 0)
 		build_failed();
-	put_u16(msg, SIPK_CONTACT_A_PORT, a->port);
 }
 
 /* ---- reading replies ---- */
@@ -504,34 +494,21 @@ static void socket_buffers(void)
 
 static int connect_family(void)
 {
-	int one = 1, err;
+	int err = 0;
 
-	sk = nl_socket_alloc();
-	if (!sk) {
-		fprintf(stderr, "sipkctl: out of memory\n");
-		return EXIT_NETLINK;
-	}
-	err = genl_connect(sk);
-	if (err < 0) {
-		fprintf(stderr, "sipkctl: cannot open a generic netlink socket: %s\n",
-			nl_geterror(err));
-		return EXIT_NETLINK;
-	}
-	/* the kernel's reason for an error; harmless where unsupported */
-	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
-		   sizeof(one));
-
-	family = genl_ctrl_resolve(sk, SIPKCTL_FAMILY);
-	if (family == -NLE_OBJ_NOTFOUND) {
+	switch (sipk_nl_connect(SIPKCTL_FAMILY, &sk, &family, &err)) {
+	case SIPK_NL_OK:
+		return EXIT_OK;
+	case SIPK_NL_NO_FAMILY:
 		fprintf(stderr, "sipkctl: the sipk module is not loaded (modprobe sipk)\n");
 		return EXIT_NO_MODULE;
 	}
-	if (family < 0) {
-		fprintf(stderr, "sipkctl: cannot resolve the %s generic netlink family: %s\n",
-			SIPKCTL_FAMILY, nl_geterror(family));
-		return EXIT_NETLINK;
-	}
-	return EXIT_OK;
+	if (!sk || err == -NLE_NOMEM)
+		fprintf(stderr, "sipkctl: out of memory\n");
+	else
+		fprintf(stderr, "sipkctl: cannot reach the %s generic netlink family: %s\n",
+			SIPKCTL_FAMILY, nl_geterror(err));
+	return EXIT_NETLINK;
 }
 
 /* connects and resolves the family: EXIT_OK, EXIT_NETLINK or EXIT_NO_MODULE */
