@@ -28,12 +28,8 @@ struct sipk_net *sipk_pernet(const struct net *net)
 	return net_generic(net, sipk_net_id);
 }
 
-/**
- * sipk_stats_read() - sum the per-CPU counters
- * @sn: the namespace
- * @out: __SIPK_CNT_MAX values
- */
-void sipk_stats_read(struct sipk_net *sn, u64 *out)
+/* the per-CPU sums, since load */
+static void sipk_stats_sum(struct sipk_net *sn, u64 *out)
 {
 	int cpu, i;
 
@@ -54,24 +50,36 @@ void sipk_stats_read(struct sipk_net *sn, u64 *out)
 }
 
 /**
- * sipk_stats_reset() - zero the counters
+ * sipk_stats_read() - the counters since the last reset
+ * @sn: the namespace
+ * @out: __SIPK_CNT_MAX values
+ */
+void sipk_stats_read(struct sipk_net *sn, u64 *out)
+{
+	int i;
+
+	sipk_stats_sum(sn, out);
+	spin_lock(&sn->stats_lock);
+	for (i = 0; i < __SIPK_CNT_MAX; i++)
+		out[i] -= sn->stats_base[i];
+	spin_unlock(&sn->stats_lock);
+}
+
+/**
+ * sipk_stats_reset() - start the counters from zero
  * @sn: the namespace
  *
- * Racing increments on other CPUs may survive the reset; counters are
- * statistics, not accounting.
+ * The per-CPU counters belong to their CPUs and are never written from
+ * here: a reset only moves the baseline that sipk_stats_read() subtracts.
  */
 void sipk_stats_reset(struct sipk_net *sn)
 {
-	int cpu, i;
+	u64 now[__SIPK_CNT_MAX];
 
-	for_each_possible_cpu(cpu) {
-		struct sipk_pcpu_stats *s = per_cpu_ptr(sn->stats, cpu);
-
-		u64_stats_update_begin(&s->syncp);
-		for (i = 0; i < __SIPK_CNT_MAX; i++)
-			u64_stats_set(&s->cnt[i], 0);
-		u64_stats_update_end(&s->syncp);
-	}
+	sipk_stats_sum(sn, now);
+	spin_lock(&sn->stats_lock);
+	memcpy(sn->stats_base, now, sizeof(now));
+	spin_unlock(&sn->stats_lock);
 }
 
 static int __net_init sipk_net_init(struct net *net)
@@ -82,6 +90,7 @@ static int __net_init sipk_net_init(struct net *net)
 
 	sn->net = net;
 	mutex_init(&sn->lock);
+	spin_lock_init(&sn->stats_lock);
 	get_random_bytes(&sn->key, sizeof(sn->key));
 
 	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);

@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/percpu.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/siphash.h>
@@ -42,6 +43,8 @@ struct sipk_net {
 	struct mutex lock;		/* serialises every change */
 	struct sipk_config __rcu *cfg;
 	struct sipk_pcpu_stats __percpu *stats;
+	spinlock_t stats_lock;		/* guards stats_base */
+	u64 stats_base[__SIPK_CNT_MAX];	/* the sums at the last reset */
 	struct sipk_tables *tables;	/* table.c */
 	siphash_key_t key;		/* stateless branch MAC, per boot */
 	bool hooks_registered;
@@ -58,7 +61,7 @@ static inline void sipk_count(struct sipk_net *sn, enum sipk_counter c)
 	u64_stats_update_end(&s->syncp);
 }
 
-/* main.c: sums the per-CPU counters into @out[__SIPK_CNT_MAX] */
+/* main.c: the counters since the last reset, into @out[__SIPK_CNT_MAX] */
 void sipk_stats_read(struct sipk_net *sn, u64 *out);
 void sipk_stats_reset(struct sipk_net *sn);
 
