@@ -258,6 +258,8 @@ static unsigned int sipk_forward(struct sipk_pkt *pk,
 
 		f.self = r.saddr;
 		f.self.port = pk->local.port;
+		/* the caller's side of us, when another (RFC 5658) */
+		f.self_in = pk->local;
 		n = sipk_build_request(&f, out->data, cap);
 	} else {
 		n = sipk_build_response(&pk->m, out->data, cap);
@@ -295,18 +297,6 @@ static void sipk_count_method(struct sipk_net *sn, u8 method)
 	}
 }
 
-/* the Request-URI's host as an address, for in-dialog requests */
-static int sipk_ruri_dest(const struct sipk_msg *m, struct sipk_addr *dst)
-{
-	const struct sipk_uri *u = &m->ruri;
-
-	if (u->host_type == SIPK_HOST_NAME ||
-	    sipk_parse_ip(m->buf + u->host.off, u->host.len, dst))
-		return -EHOSTUNREACH;
-	dst->port = u->port ? u->port : SIPK_DEFAULT_PORT;
-	return 0;
-}
-
 static unsigned int sipk_request(struct sipk_pkt *pk)
 {
 	const struct sipk_msg *m = &pk->m;
@@ -330,24 +320,29 @@ static unsigned int sipk_request(struct sipk_pkt *pk)
 		return NF_ACCEPT;
 	}
 	if (m->route_hdr.present) {
+		u8 npop;
+
 		/*
-		 * Only a Route we record-routed ourselves (its MAC verifies)
-		 * is followed, and only when it is the last one: the request
-		 * then goes to its Request-URI, the dialog's remote target.
+		 * Only a Route we record-routed ourselves (its MAC verifies
+		 * for the source and the next hop) is followed: the request
+		 * goes to the next Route once ours are removed (an IP
+		 * literal), else to its Request-URI, the dialog's remote
+		 * target.
 		 */
-		if (m->route_count != 1) {
-			sipk_count(sn, SIPK_CNT_PUNT_FOREIGN_ROUTE);
-			return NF_ACCEPT;
-		}
-		if (sipk_ruri_dest(m, &dst)) {
+		switch (sipk_route_next(m, &sn->key, &pk->src, &dst, &npop)) {
+		case 0:
+			break;
+		case -EHOSTUNREACH:
 			sipk_count(sn, SIPK_CNT_PUNT_HOSTNAME);
 			return NF_ACCEPT;
-		}
-		if (!sipk_route_is_ours(m, &sn->key, &pk->src, &dst)) {
+		case -EPROTONOSUPPORT:
+			sipk_count(sn, SIPK_CNT_PUNT_UNSUPPORTED);
+			return NF_ACCEPT;
+		default:
 			sipk_count(sn, SIPK_CNT_PUNT_FOREIGN_ROUTE);
 			return NF_ACCEPT;
 		}
-		f.pop_route = 1;
+		f.pop_route = npop;
 		/* the dialog is already record-routed */
 		f.record_route = 0;
 	} else {

@@ -170,7 +170,13 @@ struct sipk_msg {
 
 	struct sipk_hdr route_hdr;	/* first Route header line */
 	struct sipk_str route_value;	/* its first route-param, no comma */
-	struct sipk_uri route_uri;
+	struct sipk_uri route_uri;	/* all.len 0 when not sip: */
+	struct sipk_hdr route_hdr2;	/* the line holding the second one */
+	struct sipk_str route_value2;	/* the second route-param */
+	struct sipk_uri route_uri2;
+	struct sipk_hdr route_hdr3;	/* the line holding the third one */
+	struct sipk_str route_value3;	/* the third route-param */
+	struct sipk_uri route_uri3;
 
 	struct sipk_naddr from;
 	struct sipk_naddr to;
@@ -237,9 +243,15 @@ struct sipk_fwd {
 	const u8 *ruri;		/* new Request-URI, NULL keeps it */
 	u16 ruri_len;
 	struct sipk_addr self;	/* our address and port for Via/Record-Route */
+	/*
+	 * Where the request arrived (our incoming side); family 0, or the
+	 * same as @self, for a single Record-Route.  When it differs, two
+	 * are added (RFC 5658): @self on top, then @self_in.
+	 */
+	struct sipk_addr self_in;
 	struct sipk_addr src;	/* where the request came from */
 	struct sipk_addr dst;	/* where it goes (binds our Record-Route) */
-	u8 pop_route;		/* the first Route is ours: remove it */
+	u8 pop_route;		/* how many top Routes are ours: 0, 1 or 2 */
 	u8 record_route;	/* add Record-Route: <sip:self;lr> */
 };
 
@@ -304,6 +316,27 @@ int sipk_request_prev_dest(const struct sipk_msg *m,
 bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key,
 			const struct sipk_addr *src,
 			const struct sipk_addr *dst);
+
+/**
+ * sipk_route_next() - where an in-dialog request carrying our Route goes
+ * @m: a request with a Route header
+ * @key: the per-boot key
+ * @src: where @m came from
+ * @dst: set to the next hop: the first Route left once ours are removed,
+ *	else the Request-URI (an IP literal; its port, else 5060)
+ * @npop: set to how many top Routes are ours: 1, or 2 when the second
+ *	carries the same ";sk=" as the first (double Record-Route, RFC 5658)
+ *
+ * The first Route's MAC must verify for @src and the @dst found, so the
+ * kernel goes only where the dialog was set up to go.
+ *
+ * Return: 0, -ENOENT when the first Route is not ours or its MAC does
+ * not verify, -EHOSTUNREACH when the next hop is a host name,
+ * -EPROTONOSUPPORT when it is not a sip: URI over UDP.
+ */
+int sipk_route_next(const struct sipk_msg *m, const sipk_key_t *key,
+		    const struct sipk_addr *src, struct sipk_addr *dst,
+		    u8 *npop);
 
 /**
  * sipk_branch() - the stateless branch for a request (RFC 3261 16.11)

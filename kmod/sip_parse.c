@@ -1063,15 +1063,23 @@ static enum sipk_verdict parse_header(struct sipk_msg *m, int id,
 					&p);
 			if (r < 0)
 				return fail(m, SIPK_R_ROUTE, p);
-			if (id == H_ROUTE && m->route_count < 255)
-				m->route_count++;
-			if (id == H_ROUTE && !m->route_hdr.present) {
+			if (r > 0)	/* not sip: the kernel won't route it */
+				u.all.len = 0;
+			if (id == H_ROUTE && m->route_count == 0) {
 				m->route_hdr = *h;
 				m->route_value = ent;
 				m->route_uri = u;
-				if (r > 0)	/* not sip: the kernel won't route it */
-					m->route_uri.all.len = 0;
+			} else if (id == H_ROUTE && m->route_count == 1) {
+				m->route_hdr2 = *h;
+				m->route_value2 = ent;
+				m->route_uri2 = u;
+			} else if (id == H_ROUTE && m->route_count == 2) {
+				m->route_hdr3 = *h;
+				m->route_value3 = ent;
+				m->route_uri3 = u;
 			}
+			if (id == H_ROUTE && m->route_count < 255)
+				m->route_count++;
 			if (p >= end)
 				break;
 			p = skip_lws(b, p + 1, end);

@@ -10,7 +10,7 @@
  */
 #include "sip_core.h"
 
-#define SIPK_MAX_EDITS	4
+#define SIPK_MAX_EDITS	6
 
 struct sipk_edit {
 	u16 off;	/* where in the input */
@@ -231,27 +231,122 @@ static u64 route_mac(const struct sipk_msg *m, const sipk_key_t *key,
 
 static bool read_hex64(const u8 *s, u64 *v);
 
-bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key,
-			const struct sipk_addr *src,
-			const struct sipk_addr *dst)
+/* The ";sk=" parameter of a Route URI: its offset, or 0 when absent. */
+static u16 route_sk(const struct sipk_msg *m, const struct sipk_uri *u)
 {
-	const struct sipk_uri *u = &m->route_uri;
 	const u8 *b = m->buf;
 	u16 p = u->params.off, end = u->params.off + u->params.len;
 	u64 mac;
 
-	if (!m->route_hdr.present || !u->all.len)
-		return false;
+	if (!u->all.len)
+		return 0;
 	/* find ";sk=" followed by exactly 16 hex digits */
 	while (p + 4 + 16 <= end) {
 		if (b[p] == ';' && (b[p + 1] == 's' || b[p + 1] == 'S') &&
 		    (b[p + 2] == 'k' || b[p + 2] == 'K') && b[p + 3] == '=' &&
 		    (p + 20 == end || b[p + 20] == ';') &&
 		    read_hex64(b + p + 4, &mac))
-			return mac == route_mac(m, key, src, dst);
+			return p + 4;
 		p++;
 	}
+	return 0;
+}
+
+bool sipk_route_is_ours(const struct sipk_msg *m, const sipk_key_t *key,
+			const struct sipk_addr *src,
+			const struct sipk_addr *dst)
+{
+	u16 sk;
+	u64 mac;
+
+	if (!m->route_hdr.present)
+		return false;
+	sk = route_sk(m, &m->route_uri);
+	if (!sk || !read_hex64(m->buf + sk, &mac))
+		return false;
+	return mac == route_mac(m, key, src, dst);
+}
+
+/* The value of URI parameter @name (case-insensitive), or false. */
+static bool uri_param(const struct sipk_msg *m, const struct sipk_uri *u,
+		      const char *name, struct sipk_str *val)
+{
+	const u8 *b = m->buf;
+	u16 p = u->params.off, end = u->params.off + u->params.len;
+
+	while (p < end) {
+		struct sipk_str pn;
+		u16 e;
+
+		pn.off = ++p;	/* past the ';' */
+		while (p < end && b[p] != ';')
+			p++;
+		e = pn.off;
+		while (e < p && b[e] != '=')
+			e++;
+		pn.len = e - pn.off;
+		if (sipk_str_caseeq(m, pn, name)) {
+			val->off = e < p ? e + 1 : p;
+			val->len = p - val->off;
+			return true;
+		}
+	}
 	return false;
+}
+
+/* An IP literal next hop from a URI: its port, else 5060. */
+static int uri_dest(const struct sipk_msg *m, const struct sipk_uri *u,
+		    bool route, struct sipk_addr *dst)
+{
+	struct sipk_str v;
+
+	if (!u->all.len || u->sips)
+		return -EPROTONOSUPPORT;
+	if (route) {
+		/* we send UDP, to the host named: nothing else */
+		if (uri_param(m, u, "maddr", &v))
+			return -EPROTONOSUPPORT;
+		if (uri_param(m, u, "transport", &v) &&
+		    !sipk_str_caseeq(m, v, "udp"))
+			return -EPROTONOSUPPORT;
+	}
+	if (u->host_type == SIPK_HOST_NAME ||
+	    sipk_parse_ip(m->buf + u->host.off, u->host.len, dst))
+		return -EHOSTUNREACH;
+	dst->port = u->port ? u->port : 5060;
+	return 0;
+}
+
+int sipk_route_next(const struct sipk_msg *m, const sipk_key_t *key,
+		    const struct sipk_addr *src, struct sipk_addr *dst,
+		    u8 *npop)
+{
+	const struct sipk_uri *next = NULL;
+	u16 sk, sk2;
+	u64 mac;
+	int err;
+
+	*npop = 0;
+	if (!m->route_hdr.present || !m->route_count)
+		return -ENOENT;
+	sk = route_sk(m, &m->route_uri);
+	if (!sk || !read_hex64(m->buf + sk, &mac))
+		return -ENOENT;
+	*npop = 1;
+	if (m->route_count >= 2) {
+		sk2 = route_sk(m, &m->route_uri2);
+		if (sk2 && !memcmp(m->buf + sk, m->buf + sk2, 16))
+			*npop = 2;
+	}
+	if (m->route_count > *npop)
+		next = *npop == 1 ? &m->route_uri2 : &m->route_uri3;
+	err = next ? uri_dest(m, next, true, dst) :
+		     uri_dest(m, &m->ruri, false, dst);
+	if (err)
+		return err;
+	if (mac != route_mac(m, key, src, dst))
+		return -ENOENT;
+	return 0;
 }
 
 /* RFC 3581 4: received when sent-by is not the source or rport asks */
@@ -371,6 +466,26 @@ int sipk_response_dest(const struct sipk_msg *m, const sipk_key_t *key,
 
 /* ---- forwarding ---- */
 
+static bool addr_same(const struct sipk_addr *a, const struct sipk_addr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
+}
+
+static int out_record_route(struct sipk_out *o, const struct sipk_addr *a,
+			    u64 mac)
+{
+	out_str(o, "Record-Route: <sip:");
+	if (out_host(o, a))
+		return -EINVAL;
+	out_str(o, ":");
+	out_uint(o, a->port);
+	out_str(o, ";lr;sk=");
+	out_hex64(o, mac);
+	out_str(o, ">\r\n");
+	return 0;
+}
+
 int sipk_build_request(const struct sipk_fwd *f, u8 *out, size_t outlen)
 {
 	const struct sipk_msg *m = f->m;
@@ -421,12 +536,30 @@ int sipk_build_request(const struct sipk_fwd *f, u8 *out, size_t outlen)
 			.del = m->max_fwd_hdr.value.len, .ins = mf,
 			.ins_len = (u16)mo.len };
 	}
-	/* our own Route is removed (16.4, loose routing) */
+	/* our own Route(s) removed (16.4, loose routing; RFC 5658) */
 	if (f->pop_route && m->route_hdr.present) {
 		first_entry_cut(m, &m->route_hdr, m->route_value, &ed[ned]);
 		ed[ned].ins = NULL;
 		ed[ned].ins_len = 0;
 		ned++;
+	}
+	if (f->pop_route > 1 && m->route_hdr2.present) {
+		struct sipk_edit *e = &ed[ned - 1];
+
+		if (m->route_hdr2.line.off == m->route_hdr.line.off) {
+			/* both in one line: up to what follows the second */
+			first_entry_cut(m, &m->route_hdr2, m->route_value2, e);
+			if (e->off != m->route_hdr.line.off) {
+				e->del = e->off + e->del - m->route_value.off;
+				e->off = m->route_value.off;
+			}
+		} else {
+			first_entry_cut(m, &m->route_hdr2, m->route_value2,
+					&ed[ned]);
+			ed[ned].ins = NULL;
+			ed[ned].ins_len = 0;
+			ned++;
+		}
 	}
 	sort_edits(ed, ned);
 
@@ -448,14 +581,14 @@ int sipk_build_request(const struct sipk_fwd *f, u8 *out, size_t outlen)
 	out_put(&o, branch, sizeof(branch));
 	out_str(&o, "\r\n");
 	if (f->record_route) {
-		out_str(&o, "Record-Route: <sip:");
-		if (out_host(&o, &f->self))
+		u64 mac = route_mac(m, f->key, &f->src, &f->dst);
+
+		/* the side the callee reaches us on, on top (RFC 5658) */
+		if (out_record_route(&o, &f->self, mac))
 			return -EINVAL;
-		out_str(&o, ":");
-		out_uint(&o, f->self.port);
-		out_str(&o, ";lr;sk=");
-		out_hex64(&o, route_mac(m, f->key, &f->src, &f->dst));
-		out_str(&o, ">\r\n");
+		if (f->self_in.family && !addr_same(&f->self_in, &f->self) &&
+		    out_record_route(&o, &f->self_in, mac))
+			return -EINVAL;
 	}
 	if (m->max_forwards < 0)
 		out_str(&o, "Max-Forwards: 70\r\n");

@@ -155,6 +155,11 @@ static void round_trip(const struct sipk_msg *m, const struct sipk_addr *src,
 	check_response(&r);
 }
 
+static unsigned int min_popped(unsigned int pop, unsigned int count)
+{
+	return pop < count ? pop : count;
+}
+
 static void check_request(const struct sipk_msg *m, unsigned int how,
 			  const uint8_t *data, size_t size)
 {
@@ -179,11 +184,22 @@ static void check_request(const struct sipk_msg *m, unsigned int how,
 		f.ruri = (const u8 *)ruri;
 		f.ruri_len = sizeof(ruri) - 1;
 	}
-	f.pop_route = !!(how & 4);
+	/* 0, 1 or 2 of the top Routes ours (RFC 5658 double RR) */
+	f.pop_route = (how & 4) ? 1 + !!(how & 16) : 0;
 	f.record_route = !!(how & 8);
+	/* arrived on another address: two Record-Routes */
+	if (how & 16)
+		f.self_in = (how & 1) ? addr6(2, 5060) : addr4(4, 5060);
 
 	f.dst = addr4(3, 5060);
 	(void)sipk_route_is_ours(m, &key, &f.src, &f.dst);
+	{
+		struct sipk_addr nd;
+		u8 npop;
+
+		if (!sipk_route_next(m, &key, &f.src, &nd, &npop))
+			CHECK(npop >= 1 && npop <= 2 && nd.family);
+	}
 	CHECK(sipk_branch(m, &key, &f.src, br) == 0);
 
 	n = sipk_build_request(&f, out, sizeof(out));
@@ -227,7 +243,7 @@ static void check_request(const struct sipk_msg *m, unsigned int how,
 	CHECK(o.has_require == m->has_require);
 	if (m->route_count < 255)
 		CHECK(o.route_count == m->route_count -
-		      (f.pop_route && m->route_count));
+		      min_popped(f.pop_route, m->route_count));
 	CHECK(o.has_record_route == (m->has_record_route || f.record_route));
 	CHECK(o.via[1].has_received || !o.via[1].has_rport);
 	round_trip(m, &f.src, (size_t)n);
@@ -278,7 +294,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (m.is_request && v == SIPK_OK && m.max_forwards != 0)
-		check_request(&m, (unsigned int)(size & 15), data, size);
+		check_request(&m, (unsigned int)(size & 31), data, size);
 	else if (!m.is_request && m.via_count >= 2)
 		check_response(&m);
 	return 0;

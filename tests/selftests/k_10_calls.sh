@@ -23,19 +23,6 @@ run_calls() {
 	return $rc
 }
 
-# calls_ok FAMILY: the uac's statistics say CALLS successful, 0 failed
-calls_ok() {
-	python3 - "$WORK/uac$1.csv" "$CALLS" <<'PY'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
-h, last = rows[0], rows[-1]
-ok = int(last[h.index('SuccessfulCall(C)')])
-failed = int(last[h.index('FailedCall(C)')])
-print(f"successful {ok}, failed {failed}")
-sys.exit(0 if ok == int(sys.argv[2]) and failed == 0 else 1)
-PY
-}
-
 # counters_cover N: INVITE, ACK, BYE forwarded N times each, responses 3N
 counters_cover() {
 	local n=$1 c v
@@ -64,7 +51,7 @@ else
 	ktap_not_ok "calls: IPv4: sipp uac exit status"
 	tail -n 30 "$WORK/uac4.out" | sed 's/^/#   /'
 fi
-check "calls: IPv4: $CALLS successful, 0 failed" calls_ok 4
+check "calls: IPv4: $CALLS successful, 0 failed" sipp_ok uac4 "$CALLS"
 check "calls: IPv4: counters show every INVITE/ACK/BYE/response forwarded" \
 	counters_cover "$CALLS"
 pctl stats | sed 's/^/#   /'
@@ -76,7 +63,7 @@ else
 	ktap_not_ok "calls: IPv6: sipp uac exit status"
 	tail -n 30 "$WORK/uac6.out" | sed 's/^/#   /'
 fi
-check "calls: IPv6: $CALLS successful, 0 failed" calls_ok 6
+check "calls: IPv6: $CALLS successful, 0 failed" sipp_ok uac6 "$CALLS"
 check "calls: IPv6: counters show every INVITE/ACK/BYE/response forwarded" \
 	counters_cover "$CALLS"
 check "calls: no oops or warning" kernel_clean

@@ -11,10 +11,12 @@
       every call received the INVITE at least twice (the original and the
       UAC's retransmission), both with the same top Via (same branch).
   sipplog.py rr LOG CALLS
-      every INVITE received carries one Record-Route, ours (";lr;sk=").
+      every INVITE received carries our Record-Route (";lr;sk="): one, or
+      two with the same sk when the proxy's two sides differ (RFC 5658).
   sipplog.py routed LOG CALLS METHOD...
-      every METHOD sent carries one Route, ours (";lr;sk="): the route
-      set learnt from our Record-Route.
+      every METHOD sent carries our Route(s) (";lr;sk=", one or two with
+      the same sk) and no other: the route set learnt from our
+      Record-Route.
   sipplog.py popped LOG CALLS METHOD...
       every METHOD received has our Via on top and no Route header: it
       came through the proxy, which removed its own Route.
@@ -128,12 +130,32 @@ def cmd_retrans(log, calls):
                 % n)
 
 
+def split_entries(values):
+    """The comma-separated entries of header values (URIs in <>)."""
+    out = []
+    for v in values:
+        out += [e.strip() for e in re.split(r',(?![^<]*>)', v) if e.strip()]
+    return out
+
+
+def ours(values):
+    """One or two of our entries, the same sk: nothing else."""
+    ents = split_entries(values)
+    sks = set()
+    for e in ents:
+        m = re.search(r';lr;sk=([0-9a-f]{16})', e)
+        if not m:
+            return False
+        sks.add(m.group(1))
+    return len(ents) in (1, 2) and len(sks) == 1
+
+
 def cmd_rr(log, calls):
     problems = []
     n = 0
     for cid, msgs in by_call(messages(log), 'received').items():
         rrs = [hdr(h, 'record-route') for s, h in msgs if method(s) == 'INVITE']
-        if rrs and all(len(rr) == 1 and ';lr;sk=' in rr[0] for rr in rrs):
+        if rrs and all(ours(rr) for rr in rrs):
             n += 1
         else:
             problems.append('%s: INVITE Record-Route %s' % (cid, rrs))
@@ -152,7 +174,7 @@ def cmd_routed(log, calls, *methods):
             if meth not in methods:
                 continue
             routes = hdr(hdrs, 'route')
-            if len(routes) != 1 or ';lr;sk=' not in routes[0]:
+            if not ours(routes):
                 problems.append('%s: %s sent with Route %s' %
                                 (cid, meth, routes))
                 continue

@@ -29,6 +29,7 @@ struct golden {
 	const char *ruri;	/* NULL keeps the Request-URI */
 	const char *self_ip, *src_ip;
 	u16 self_port, src_port;
+	const char *self_in_ip;	/* where it arrived, when not self_ip */
 	u8 pop_route, record_route;
 	/* where a response to the forwarded request must go */
 	const char *dst_ip;
@@ -281,6 +282,171 @@ static const struct golden g_message6 = {
 	.dst_ip = SRC6, .dst_port = 5060,
 };
 
+/*
+ * Double Record-Route (RFC 5658): arrived on 198.18.1.1, leaves from
+ * 198.18.0.1; the outgoing side on top (the callee's first hop), the
+ * incoming side below it (the caller's), one MAC.
+ */
+static const struct golden g_invite_rr2 = {
+	.name = "invite_rr2",
+	.in =
+	"INVITE sip:bob@example.com SIP/2.0\r\n"
+	ALICE_VIA
+	"Max-Forwards: 70\r\n"
+	"Record-Route: <sip:p1.example.org;lr>\r\n"
+	"To: Bob <sip:bob@example.com>\r\n"
+	DIALOG
+	"CSeq: 314159 INVITE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.want =
+	"INVITE sip:uas@198.18.2.2:5060 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.18.0.1:5060;branch=" BR "\r\n"
+	"Record-Route: <sip:198.18.0.1:5060;lr;sk=" SK ">\r\n"
+	"Record-Route: <sip:198.18.1.1:5060;lr;sk=" SK ">\r\n"
+	ALICE_VIA_FWD
+	"Max-Forwards: 69\r\n"
+	"Record-Route: <sip:p1.example.org;lr>\r\n"
+	"To: Bob <sip:bob@example.com>\r\n"
+	DIALOG
+	"CSeq: 314159 INVITE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.ruri = TEST_RURI,
+	.self_ip = TEST_SELF4, .self_port = 5060,
+	.self_in_ip = "198.18.1.1",
+	.src_ip = TEST_SRC4, .src_port = 5062,
+	.record_route = 1,
+	.dst_ip = TEST_SRC4, .dst_port = 5062,
+};
+
+/* Arrived on the address it leaves from: one Record-Route */
+static const struct golden g_invite_rr1 = {
+	.name = "invite_rr1",
+	.in =
+	"INVITE sip:bob@example.com SIP/2.0\r\n"
+	ALICE_VIA
+	"Max-Forwards: 70\r\n"
+	"To: Bob <sip:bob@example.com>\r\n"
+	DIALOG
+	"CSeq: 314159 INVITE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.want =
+	"INVITE sip:uas@198.18.2.2:5060 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.18.0.1:5060;branch=" BR "\r\n"
+	"Record-Route: <sip:198.18.0.1:5060;lr;sk=" SK ">\r\n"
+	ALICE_VIA_FWD
+	"Max-Forwards: 69\r\n"
+	"To: Bob <sip:bob@example.com>\r\n"
+	DIALOG
+	"CSeq: 314159 INVITE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.ruri = TEST_RURI,
+	.self_ip = TEST_SELF4, .self_port = 5060,
+	.self_in_ip = TEST_SELF4,
+	.src_ip = TEST_SRC4, .src_port = 5062,
+	.record_route = 1,
+	.dst_ip = TEST_SRC4, .dst_port = 5062,
+};
+
+/* our two Routes in one header line, a foreign one after them, popped */
+static const struct golden g_bye_pop2_line = {
+	.name = "bye_pop2_line",
+	.in =
+	"BYE sip:bob@198.18.2.2:5060 SIP/2.0\r\n"
+	ALICE_VIA
+	"Max-Forwards: 70\r\n"
+	"Route: <sip:198.18.1.1:5060;lr;sk=0123456789abcdef>,"
+	" <sip:198.18.0.1:5060;lr;sk=0123456789abcdef>,\r\n"
+	"\t<sip:198.18.3.1;lr>\r\n"
+	"To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+	DIALOG
+	"CSeq: 231 BYE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.want =
+	"BYE sip:bob@198.18.2.2:5060 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.18.0.1:5060;branch=" BR "\r\n"
+	ALICE_VIA_FWD
+	"Max-Forwards: 69\r\n"
+	"Route: <sip:198.18.3.1;lr>\r\n"
+	"To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+	DIALOG
+	"CSeq: 231 BYE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.self_ip = TEST_SELF4, .self_port = 5060,
+	.src_ip = TEST_SRC4, .src_port = 5062,
+	.pop_route = 2,
+	.dst_ip = TEST_SRC4, .dst_port = 5062,
+};
+
+/* the same two, the only Route entries of one line: the line goes */
+static const struct golden g_bye_pop2_whole = {
+	.name = "bye_pop2_whole",
+	.in =
+	"BYE sip:bob@198.18.2.2:5060 SIP/2.0\r\n"
+	ALICE_VIA
+	"Max-Forwards: 70\r\n"
+	"Route: <sip:198.18.1.1:5060;lr;sk=0123456789abcdef>,"
+	" <sip:198.18.0.1:5060;lr;sk=0123456789abcdef>\r\n"
+	"To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+	DIALOG
+	"CSeq: 231 BYE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.want =
+	"BYE sip:bob@198.18.2.2:5060 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.18.0.1:5060;branch=" BR "\r\n"
+	ALICE_VIA_FWD
+	"Max-Forwards: 69\r\n"
+	"To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+	DIALOG
+	"CSeq: 231 BYE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.self_ip = TEST_SELF4, .self_port = 5060,
+	.src_ip = TEST_SRC4, .src_port = 5062,
+	.pop_route = 2,
+	.dst_ip = TEST_SRC4, .dst_port = 5062,
+};
+
+/* our two Routes in two header lines, then a line with two more */
+static const struct golden g_bye_pop2_hdrs = {
+	.name = "bye_pop2_hdrs",
+	.in =
+	"BYE sip:bob@198.18.2.2:5060 SIP/2.0\r\n"
+	ALICE_VIA
+	"Route: <sip:198.18.1.1:5060;lr;sk=0123456789abcdef>\r\n"
+	"Max-Forwards: 70\r\n"
+	"Route: <sip:198.18.0.1:5060;lr;sk=0123456789abcdef>, "
+	"<sip:198.18.3.1;lr>\r\n"
+	"Route: <sip:p9.example.net;lr>\r\n"
+	"To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+	DIALOG
+	"CSeq: 231 BYE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.want =
+	"BYE sip:bob@198.18.2.2:5060 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.18.0.1:5060;branch=" BR "\r\n"
+	ALICE_VIA_FWD
+	"Max-Forwards: 69\r\n"
+	"Route: <sip:198.18.3.1;lr>\r\n"
+	"Route: <sip:p9.example.net;lr>\r\n"
+	"To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+	DIALOG
+	"CSeq: 231 BYE\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+	.self_ip = TEST_SELF4, .self_port = 5060,
+	.src_ip = TEST_SRC4, .src_port = 5062,
+	.pop_route = 2,
+	.dst_ip = TEST_SRC4, .dst_port = 5062,
+};
+
 static void golden_fwd(const struct golden *g, const struct sipk_msg *m,
 		       struct sipk_fwd *f)
 {
@@ -294,6 +460,8 @@ static void golden_fwd(const struct golden *g, const struct sipk_msg *m,
 	f->self = sipk_addr_make(g->self_ip, g->self_port);
 	f->src = sipk_addr_make(g->src_ip, g->src_port);
 	f->dst = sipk_addr_make(TEST_DST4, 5060);
+	if (g->self_in_ip)
+		f->self_in = sipk_addr_make(g->self_in_ip, g->self_port);
 	f->pop_route = g->pop_route;
 	f->record_route = g->record_route;
 }
@@ -361,6 +529,11 @@ FIXTURE_VARIANT_ADD(golden, bye) { .g = &g_bye };
 FIXTURE_VARIANT_ADD(golden, options) { .g = &g_options };
 FIXTURE_VARIANT_ADD(golden, invite6) { .g = &g_invite6 };
 FIXTURE_VARIANT_ADD(golden, message6) { .g = &g_message6 };
+FIXTURE_VARIANT_ADD(golden, invite_rr2) { .g = &g_invite_rr2 };
+FIXTURE_VARIANT_ADD(golden, invite_rr1) { .g = &g_invite_rr1 };
+FIXTURE_VARIANT_ADD(golden, bye_pop2_line) { .g = &g_bye_pop2_line };
+FIXTURE_VARIANT_ADD(golden, bye_pop2_whole) { .g = &g_bye_pop2_whole };
+FIXTURE_VARIANT_ADD(golden, bye_pop2_hdrs) { .g = &g_bye_pop2_hdrs };
 
 FIXTURE_SETUP(golden)
 {
@@ -1081,6 +1254,122 @@ TEST(record_route_mac)
 		ASSERT_FALSE(route_ours(bad, cid, "sk", &sipk_test_key,
 					TEST_DST4, TEST_SRC4));
 	}
+}
+
+/* ---- following Routes: ours popped, then the next Route or the R-URI ---- */
+
+static int route_next_try(const char *ruri, const char *routes,
+			  const char *from, struct sipk_addr *dst, u8 *npop)
+{
+	struct sipk_addr src = sipk_addr_make(from, 5060);
+	char msg[1024];
+	struct sipk_msg m;
+	int r, n = snprintf(msg, sizeof(msg),
+		"BYE %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.18.2.2:5060;branch=z9hG4bKbye2\r\n"
+		"Max-Forwards: 70\r\n"
+		"%s"
+		"From: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+		"To: Alice <sip:alice@example.org>;tag=1928301774\r\n"
+		"Call-ID: a84b4c76e66710@pc33.example.org\r\n"
+		"CSeq: 1 BYE\r\n"
+		"Content-Length: 0\r\n"
+		"\r\n", ruri, routes);
+	u8 *b = sipk_dup_exact(msg, (size_t)n);
+
+	if (!b || sipk_parse(b, (size_t)n, &m) != SIPK_OK)
+		abort();
+	memset(dst, 0, sizeof(*dst));
+	r = sipk_route_next(&m, &sipk_test_key, &src, dst, npop);
+	free(b);
+	return r;
+}
+
+#define US_IN	"<sip:198.18.1.1:5060;lr;sk=%s>"
+#define US_OUT	"<sip:198.18.0.1:5060;lr;sk=%s>"
+
+TEST(route_next)
+{
+	static const struct {
+		const char *ruri, *routes;	/* routes: %s is the sk */
+		int err;
+		u8 npop;
+		const char *dst;
+		u16 port;
+	} c[] = {
+		/* double RR, both ours in one line: to the Request-URI */
+		{ "sip:bob@198.18.2.2:5062", "Route: " US_IN ", " US_OUT "\r\n",
+		  0, 2, TEST_DST4, 5062 },
+		/* both ours in two lines, then a next Route (no port: 5060) */
+		{ "sip:bob@example.com", "Route: " US_IN "\r\nRoute: " US_OUT
+		  ", <sip:198.18.2.2;lr>\r\n", 0, 2, TEST_DST4, 5060 },
+		/* one of ours, then a next Route with a port and transport */
+		{ "sip:bob@example.com", "Route: " US_OUT ",<sip:198.18.2.2:5070"
+		  ";transport=UDP;lr>\r\n", 0, 1, TEST_DST4, 5070 },
+		/* the next Route is a third address: the MAC does not bind it */
+		{ "sip:bob@198.18.2.2", "Route: " US_OUT ", <sip:198.18.9.9;lr>"
+		  "\r\n", -ENOENT, 1, NULL, 0 },
+		{ "sip:bob@198.18.2.2", "Route: " US_IN ", " US_OUT
+		  ", <sip:198.18.9.9;lr>\r\n", -ENOENT, 2, NULL, 0 },
+		/* a host name, not for the kernel to resolve */
+		{ "sip:bob@198.18.2.2", "Route: " US_OUT ", <sip:p2.example.net"
+		  ";lr>\r\n", -EHOSTUNREACH, 1, NULL, 0 },
+		{ "sip:bob@example.com", "Route: " US_OUT "\r\n", -EHOSTUNREACH,
+		  1, NULL, 0 },
+		/* not UDP, not where the host says, not sip: */
+		{ "sip:bob@198.18.2.2", "Route: " US_OUT ", <sip:198.18.2.2"
+		  ";transport=tcp;lr>\r\n", -EPROTONOSUPPORT, 1, NULL, 0 },
+		{ "sip:bob@198.18.2.2", "Route: " US_OUT ", <sip:198.18.2.2"
+		  ";maddr=198.18.9.9;lr>\r\n", -EPROTONOSUPPORT, 1, NULL, 0 },
+		{ "sip:bob@198.18.2.2", "Route: " US_OUT ", <sips:198.18.2.2"
+		  ";lr>\r\n", -EPROTONOSUPPORT, 1, NULL, 0 },
+		{ "sip:bob@198.18.2.2", "Route: " US_OUT ", <tel:+15551234>\r\n",
+		  -EPROTONOSUPPORT, 1, NULL, 0 },
+		/* no sk on the first Route: not ours */
+		{ "sip:bob@198.18.2.2", "Route: <sip:198.18.0.1;lr>, " US_OUT
+		  "\r\n", -ENOENT, 0, NULL, 0 },
+	};
+	char branch[SIPK_BRANCH_LEN + 1], sk[17], bad[17], routes[512];
+	struct sipk_addr dst, want;
+	size_t i;
+	u8 npop;
+	int r;
+
+	invite_macs(_metadata, &g_invite_rr2, branch, sk);
+	memcpy(bad, sk, sizeof(bad));
+	bad[3] = bad[3] == '0' ? '1' : '0';
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(routes, sizeof(routes), c[i].routes, sk, sk);
+#pragma GCC diagnostic pop
+		r = route_next_try(c[i].ruri, routes, TEST_SRC4, &dst, &npop);
+		ASSERT_EQ(c[i].err, r) {
+			TH_LOG("case %zu: %s", i, routes);
+		}
+		ASSERT_EQ(c[i].npop, npop) {
+			TH_LOG("case %zu", i);
+		}
+		if (c[i].err)
+			continue;
+		want = sipk_addr_make(c[i].dst, c[i].port);
+		ASSERT_EQ(want.family, dst.family);
+		ASSERT_EQ(0, memcmp(want.addr, dst.addr, 4));
+		ASSERT_EQ(want.port, dst.port);
+		/* the other party of the dialog: the MAC binds both */
+		ASSERT_EQ(-ENOENT, route_next_try(c[i].ruri, routes,
+						  "198.18.9.9", &dst, &npop));
+	}
+	/* a forged MAC; two different sk values: only the first is ours */
+	snprintf(routes, sizeof(routes), "Route: " US_IN ", " US_OUT "\r\n",
+		 bad, bad);
+	ASSERT_EQ(-ENOENT, route_next_try("sip:bob@198.18.2.2", routes,
+					  TEST_SRC4, &dst, &npop));
+	snprintf(routes, sizeof(routes), "Route: " US_OUT ", " US_IN "\r\n",
+		 sk, bad);
+	ASSERT_EQ(-ENOENT, route_next_try("sip:bob@198.18.2.2", routes,
+					  TEST_SRC4, &dst, &npop));
+	ASSERT_EQ(1, npop);
 }
 
 /* ---- addresses: what goes into received and our Via ---- */

@@ -169,11 +169,15 @@ static void forward_and_reparse(struct __test_metadata *_metadata,
 	int err;
 
 	sipk_fwd_default(&f, m);
-	f.pop_route = how & 1;
+	/* 0, 1 or 2 of the top Routes ours (RFC 5658 double RR) */
+	f.pop_route = (how & 1) + ((how & 3) == 3);
 	f.record_route = (how >> 1) & 1;
 	if (how & 4) {
 		f.src = sipk_addr_make("2001:db8::10", 5060);
 		f.self = sipk_addr_make("2001:db8::1", 5060);
+		f.self_in = sipk_addr_make("2001:db8::2", 5060);
+	} else {
+		f.self_in = sipk_addr_make("198.18.1.1", 5060);
 	}
 	if (how & 8)
 		f.ruri = NULL;
@@ -218,7 +222,8 @@ static void forward_and_reparse(struct __test_metadata *_metadata,
 		ASSERT_EQ(m->clen, o.clen);
 		if (m->route_count < 255) {
 			ASSERT_EQ(m->route_count -
-				  (f.pop_route && m->route_count),
+				  (f.pop_route < m->route_count ?
+				   f.pop_route : m->route_count),
 				  o.route_count);
 		}
 		ASSERT_EQ(m->has_record_route || f.record_route,
@@ -281,8 +286,12 @@ static void exercise(struct __test_metadata *_metadata,
 	if (m->is_request) {
 		struct sipk_addr src = sipk_addr_make(TEST_SRC4, 5062), dst;
 		u8 br[SIPK_BRANCH_LEN];
+		u8 npop;
 
 		(void)sipk_route_is_ours(m, &sipk_test_key, &src, &src);
+		if (!sipk_route_next(m, &sipk_test_key, &src, &dst, &npop)) {
+			ASSERT_NE(0, dst.family);
+		}
 		if (!sipk_request_prev_dest(m, &src, &dst)) {
 			ASSERT_NE(0, dst.family);
 		}
