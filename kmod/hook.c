@@ -437,6 +437,30 @@ static unsigned int sipk_handle(struct sipk_pkt *pk, unsigned int thoff)
 	return verdict;
 }
 
+/*
+ * Both hooks, once the datagram is UDP to a local address on a SIP port:
+ * note where it came from and where it arrived (the headers may move
+ * when sipk_handle() linearises the skb), then handle it.
+ */
+static unsigned int sipk_hook_udp(struct sipk_pkt *pk, struct sk_buff *skb,
+				  u8 family, const void *saddr,
+				  const void *daddr, const struct udphdr *uh,
+				  unsigned int thoff)
+{
+	size_t alen = family == 4 ? 4 : 16;
+
+	pk->skb = skb;
+	memset(&pk->src, 0, sizeof(pk->src));
+	memset(&pk->local, 0, sizeof(pk->local));
+	pk->src.family = family;
+	memcpy(pk->src.addr, saddr, alen);
+	pk->src.port = ntohs(uh->source);
+	pk->local.family = family;
+	memcpy(pk->local.addr, daddr, alen);
+	pk->local.port = ntohs(uh->dest);
+	return sipk_handle(pk, thoff);
+}
+
 static unsigned int sipk_hook_v4(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -465,16 +489,8 @@ static unsigned int sipk_hook_v4(void *priv, struct sk_buff *skb,
 		/* the stack drops it; so does nobody here */
 		goto out;
 	}
-	pk.skb = skb;
-	memset(&pk.src, 0, sizeof(pk.src));
-	memset(&pk.local, 0, sizeof(pk.local));
-	pk.src.family = 4;
-	memcpy(pk.src.addr, &iph->saddr, 4);
-	pk.src.port = ntohs(uh->source);
-	pk.local.family = 4;
-	memcpy(pk.local.addr, &iph->daddr, 4);
-	pk.local.port = ntohs(uh->dest);
-	verdict = sipk_handle(&pk, thoff);
+	verdict = sipk_hook_udp(&pk, skb, 4, &iph->saddr, &iph->daddr, uh,
+				thoff);
 out:
 	rcu_read_unlock();
 	return verdict;
@@ -505,16 +521,8 @@ static unsigned int sipk_hook_v6(void *priv, struct sk_buff *skb,
 		goto out;
 	if (nf_ip6_checksum(skb, state->hook, thoff, IPPROTO_UDP))
 		goto out;
-	pk.skb = skb;
-	memset(&pk.src, 0, sizeof(pk.src));
-	memset(&pk.local, 0, sizeof(pk.local));
-	pk.src.family = 6;
-	memcpy(pk.src.addr, &ip6h->saddr, 16);
-	pk.src.port = ntohs(uh->source);
-	pk.local.family = 6;
-	memcpy(pk.local.addr, &ip6h->daddr, 16);
-	pk.local.port = ntohs(uh->dest);
-	verdict = sipk_handle(&pk, thoff);
+	verdict = sipk_hook_udp(&pk, skb, 6, &ip6h->saddr, &ip6h->daddr, uh,
+				thoff);
 out:
 	rcu_read_unlock();
 	return verdict;
