@@ -18,7 +18,7 @@
 #                   ipfwd, then any other plug-in found there)
 #   BENCH_CPUS      vCPUs of the VM (default 3: sender, proxy, sink)
 #   BENCH_MEM       VM memory in MB (default 3072)
-#   BENCH_ROUNDS    repetitions of the idle/fixed-load/saturation runs (5)
+#   BENCH_ROUNDS    repetitions of the idle/fixed-load/saturation runs (7)
 #   BENCH_LOAD      the fixed offered load in msgs/s (default: half of what
 #                   the slowest system delivers under a saturating sender)
 #   BENCH_SCALE     location table sizes (default "1000 100000 1000000")
