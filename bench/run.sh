@@ -3,7 +3,7 @@
 #
 # bench/run.sh - the sipk benchmark in one command (what `make bench` runs).
 #
-#   bash bench/run.sh            full run (~20-30 min under TCG): results in
+#   bash bench/run.sh            full run (~15 min under TCG): results in
 #                                bench/results/latest.{md,json}, rate_vs_load.png
 #   BENCH_QUICK=1 bash bench/run.sh
 #                                one short pass per system, 1 k entries only;

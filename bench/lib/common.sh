@@ -116,7 +116,7 @@ SYS_FUNCS="sys_setup sys_teardown sys_add_aor sys_target sys_sink_expect sys_res
 sys_load() {
 	local f
 	unset -f $SYS_FUNCS sys_batch sys_bulk_load sys_entries
-	SYS_NAME= SYS_DESC= SYS_SCALE=0 SYS_SINK_NS=sipk-uas SYS_SINK_ADDR=$UAS4:5060
+	SYS_NAME='' SYS_DESC='' SYS_SCALE=0 SYS_SINK_NS=sipk-uas SYS_SINK_ADDR=$UAS4:5060
 	# shellcheck disable=SC1090
 	. "$TOP/bench/systems/$1.sh" || return 1
 	for f in $SYS_FUNCS; do

@@ -34,11 +34,13 @@ if [ "$QUICK" = 1 ]; then
 	SCALE=${BENCH_SCALE:-1000}
 	DUR=${BENCH_DUR:-2}
 	SIPP_DUR=2
+	LONGER=0	# extra seconds of the fixed-load and idle windows
 else
 	ROUNDS=${BENCH_ROUNDS:-7}
 	SCALE=${BENCH_SCALE:-1000 100000 1000000}
 	DUR=${BENCH_DUR:-3}
 	SIPP_DUR=3
+	LONGER=2
 fi
 WARM=0.5
 DRAIN=0.5
@@ -206,7 +208,7 @@ taskset -c "$CPU_PROXY" "$TOP/build/bench/coreprof" 20000 >"$RAW/coreprof.vm.txt
 phase calibrate
 setup baseline 0
 load cal__baseline__sat 0
-load cal__baseline__sat2 0
+[ "$QUICK" = 1 ] || load cal__baseline__sat2 0
 sys_teardown
 SMAX=0
 for c in cal__baseline__sat cal__baseline__sat2; do
@@ -262,8 +264,8 @@ for r in $(seq "$ROUNDS"); do
 	for sys in baseline $SYSTEMS; do
 		setup "$sys" "$AORS" || continue
 		sleep 0.5
-		DUR=$((DUR + 2)) load "idle__${sys}__${r}" 0.001
-		DUR=$((DUR + 2)) load "fixed__${sys}__${r}" "$LOAD"
+		DUR=$((DUR + LONGER)) load "idle__${sys}__${r}" 0.001
+		DUR=$((DUR + LONGER)) load "fixed__${sys}__${r}" "$LOAD"
 		[ "$sys" = baseline ] || load "sat__${sys}__${r}" 0
 		sys_teardown
 	done
@@ -300,16 +302,17 @@ for sys in $SYSTEMS; do
 		echo "{\"system\": \"$sys\", \"entries\": $n, \"loaded\": $((n - have)), \"ns\": $((t1 - t0)), \"exit\": $lrc, \"entries_now\": \"$(sys_entries 2>/dev/null)\"}" \
 			>"$RAW/bulk__${sys}__$n.json"
 		have=$n
-		AORS=$n DUR=$((DUR + 2)) load "scale__${sys}__${n}__idle" 0.001
-		AORS=$n DUR=$((DUR + 2)) load "scale__${sys}__${n}__fixed" "$LOAD"
+		AORS=$n DUR=$((DUR + LONGER)) load "scale__${sys}__${n}__idle" 0.001
+		AORS=$n DUR=$((DUR + LONGER)) load "scale__${sys}__${n}__fixed" "$LOAD"
 		AORS=$n load "scale__${sys}__${n}__sat" 0
-		AORS=$n DUR=$((DUR + 2)) load "scale__${sys}__${n}__fixed2" "$LOAD"
+		[ "$QUICK" = 1 ] ||
+			AORS=$n DUR=$((DUR + LONGER)) load "scale__${sys}__${n}__fixed2" "$LOAD"
 	done
 	sys_stats >"$RAW/stats__${sys}__scale.json" 2>/dev/null
 	sys_teardown
 done
 
-phase done
+phase finished
 bench_topo_down
 kernel_clean || say "kernel log shows a problem"
 exit 0
