@@ -48,19 +48,6 @@ check "fwd: a retransmission is forwarded identically (same branch)" \
 stop_listeners
 
 # --- hand-ups: the exact bytes reach a listener on the proxy ---
-handed_up() { # NAME FILE COUNTER: sent to the proxy, arrives unchanged
-	local before after
-	before=$(stat "$3")
-	listen_in sipk-proxy $PX4 5060 px-$1
-	listen_in sipk-uas $UAS4 5060 uas-$1
-	udp_send sipk-uac $UAC4 5060 $PX4 5060 "$2"
-	wait_got px-$1 1
-	sleep 0.2
-	after=$(stat "$3")
-	stop_listeners
-	cmp "$2" "$WORK/px-$1/0000" && [ "$(got uas-$1)" = 0 ] &&
-		[ "$after" -eq $((before + 1)) ]
-}
 sip_request OPTIONS sip:uas@$PX4 "SIP/2.0/UDP $UAC4:5060;branch=z9hG4bKmf0" mf0@t |
 	sed 's/^Max-Forwards: 70/Max-Forwards: 0/' >"$M/mf0"
 check "hand-up: Max-Forwards 0 reaches the local socket unchanged" \

@@ -51,19 +51,6 @@ routed() {
 		test "$(grep -c '^Route:' "$f")" = 1 &&
 		grep -q "^Route: <sip:$UAS4:$2;lr>"$'\r'\$ "$f"
 }
-handed_up() { # NAME COUNTER: sent to the proxy, arrives unchanged
-	local before after
-	before=$(stat "$2")
-	listen_in sipk-proxy $PX4 5060 px-$1
-	listen_in sipk-uas $UAS4 5070 uas-$1
-	udp_send sipk-uac $UAC4 5060 $PX4 5060 "$M/$1"
-	wait_got px-$1 1
-	sleep 0.2
-	after=$(stat "$2")
-	stop_listeners
-	cmp "$M/$1" "$WORK/px-$1/0000" && [ "$(got uas-$1)" = 0 ] &&
-		[ "$after" -eq $((before + 1)) ]
-}
 
 # --- following the route set: ours popped, on to the next Route ---
 bye by2 "Route: <sip:$PX4:5060;lr;sk=$SK>, <sip:$PXB4:5060;lr;sk=$SK>, <sip:$UAS4:5070;lr>"
@@ -81,16 +68,16 @@ check "routes: the BYEs counted as forwarded" counters "fwd_bye>=3"
 # --- never an open relay ---
 bye forged "Route: <sip:$PX4:5060;lr;sk=0123456789abcdef>, <sip:$UAS4:5070;lr>"
 check "abuse: a forged sk before a next Route is handed up" \
-	handed_up forged punt_foreign_route
+	handed_up forged "$M/forged" punt_foreign_route 5070
 bye third "Route: <sip:$PX4:5060;lr;sk=$SK>, <sip:$PXB4:5060;lr;sk=$SK>, <sip:198.18.2.9:5070;lr>"
 check "abuse: a next Route to an address the MAC does not bind is handed up" \
-	handed_up third punt_foreign_route
+	handed_up third "$M/third" punt_foreign_route 5070
 bye hostn "Route: <sip:$PX4:5060;lr;sk=$SK>, <sip:p2.example.net;lr>"
 check "routes: a next Route naming a host is handed up" \
-	handed_up hostn punt_hostname
+	handed_up hostn "$M/hostn" punt_hostname 5070
 bye tcp "Route: <sip:$PX4:5060;lr;sk=$SK>, <sip:$UAS4:5070;transport=tcp;lr>"
 check "routes: a next Route over TCP is handed up" \
-	handed_up tcp punt_unsupported
+	handed_up tcp "$M/tcp" punt_unsupported 5070
 
 pctl config set record-route off >/dev/null
 check "routes: no oops or warning" kernel_clean

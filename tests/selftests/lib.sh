@@ -306,3 +306,20 @@ for c in sys.argv[1:]:
     bad += not ok
 sys.exit(1 if bad else 0)' "$@"
 }
+
+# handed_up NAME FILE COUNTER [UAS-PORT]: FILE sent from the uac to the
+# proxy arrives unchanged at a listener on the proxy, nothing reaches the
+# uas (on UAS-PORT, default 5060), and COUNTER grows by one
+handed_up() {
+	local before after
+	before=$(stat "$3")
+	listen_in sipk-proxy $PX4 5060 px-$1
+	listen_in sipk-uas $UAS4 "${4:-5060}" uas-$1
+	udp_send sipk-uac $UAC4 5060 $PX4 5060 "$2"
+	wait_got px-$1 1
+	sleep 0.2
+	after=$(stat "$3")
+	stop_listeners
+	cmp "$2" "$WORK/px-$1/0000" && [ "$(got uas-$1)" = 0 ] &&
+		[ "$after" -eq $((before + 1)) ]
+}
