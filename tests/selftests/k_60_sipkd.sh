@@ -7,7 +7,8 @@
 # bindings pushed to the kernel (owner daemon) so that calls to a
 # registered user take the fast path without sipkd, persistence and the
 # kernel resync across a crash, the RFC 4475 torture messages, and the
-# same calls forwarded by sipkd alone when the module is not loaded.
+# same calls forwarded by sipkd alone when the module is not loaded, and
+# a restart in the middle of a SIPp load.
 SIPKD=${SIPKD:-$TOP/build/sipkd}
 N60=${SIPK_TEST_SIPKD_CALLS:-20}
 T60=${SIPK_TESTDATA:-$TOP/../shared/testdata}/rfc4475
@@ -766,6 +767,24 @@ check "sipkd: the operator's static entry is untouched" \
 pctl stats reset
 check "sipkd: $N60 calls after the restart, kernel fast path, 0 failed" calls k2
 check "sipkd: ... forwarded by the kernel" counters "fwd_invite>=$N60"
+
+# ---- restarted while calls flow: the kernel keeps forwarding them ----
+NR=$((N60 * 6))
+sipp_uas rs-uas $UAS4 100000 -sn uas
+sipp_uac rs-uac -sf "$SCEN/uac_call.xml" "$PX4:5060" \
+	-key ruri "sip:uas@$DOM" -i $UAC4 -p 5060 -m "$NR" -r 20 -l "$NR" &
+RS_PID=$!
+sleep 3
+check "sipkd: stopped in the middle of $NR calls (SIGTERM: exit 0)" sipkd_stop
+sleep 1
+check "sipkd: started again while the calls go on" sipkd_start
+check "sipkd: ... the calls were still running across it" kill -0 "$RS_PID"
+wait "$RS_PID"
+sipp_uas_wait 0
+check "sipkd: all $NR calls across the restart completed, 0 failed" \
+	sipp_ok rs-uac "$NR"
+check "sipkd: the binding survived the restart" \
+	kloc "sip:uas@$DOM contact sip:uas@$UAS4:5060 .*owner daemon"
 
 # ---- without the module: sipkd alone forwards ----
 check "sipkd: stopped cleanly (SIGTERM: exit 0)" sipkd_stop
