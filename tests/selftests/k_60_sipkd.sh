@@ -781,8 +781,14 @@ check "sipkd: started again while the calls go on" sipkd_start
 check "sipkd: ... the calls were still running across it" kill -0 "$RS_PID"
 wait "$RS_PID"
 sipp_uas_wait 0
-check "sipkd: all $NR calls across the restart completed, 0 failed" \
-	sipp_ok rs-uac "$NR"
+rs_ok() {
+	sipp_ok rs-uac "$NR" && return 0
+	pctl stats | grep -Ev ' 0$'
+	[ -n "${SIPK_VM_SCRATCH:-}" ] &&
+		cp "$WORK"/rs-ua[cs].* "$SIPK_VM_SCRATCH/" 2>/dev/null
+	return 1
+}
+check "sipkd: all $NR calls across the restart completed, 0 failed" rs_ok
 check "sipkd: the binding survived the restart" \
 	kloc "sip:uas@$DOM contact sip:uas@$UAS4:5060 .*owner daemon"
 
@@ -798,6 +804,18 @@ check "sipkd: sipkd forwarded every INVITE" \
 	sh -c "[ \$(( $(sipkd_stat fwd_invite) - $INV0 )) -ge $N60 ]"
 check "sipkd: ... and the responses (its own Via, verified)" \
 	sh -c "[ $(sipkd_stat fwd_response) -ge $((3 * N60)) ]"
+check "sipkd: without the module: SIPp register, refresh, unregister" \
+	reg reg1u sipkd_register.xml -key user bob -key domain $DOM
+check "sipkd: without the module: SIPp wildcard unregister" \
+	reg reg2u sipkd_wildcard.xml -key user bob -key domain $DOM
+check "sipkd: without the module: SIPp 423 with Min-Expires" \
+	reg reg3u sipkd_423.xml -key user bob -key domain $DOM
+check "sipkd: without the module: SIPp digest (MD5): 401, then 200" \
+	reg auth1u sipkd_auth.xml -key user alice -key domain md5.$DOM \
+	-au alice -ap secret -auth_uri md5.$DOM
+check "sipkd: without the module: SIPp digest, wrong password: 403" \
+	reg auth2u sipkd_auth_wrong.xml -key user alice -key domain md5.$DOM \
+	-au alice -ap wrong -auth_uri md5.$DOM
 check "sipkd: the module is loaded again" mod_load
 check "sipkd: notices within seconds and resyncs the kernel" \
 	wait_for 8 kloc "sip:uas@$DOM contact sip:uas@$UAS4:5060 .*owner daemon"
