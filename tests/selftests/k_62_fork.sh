@@ -171,6 +171,23 @@ later() {
 		python3 -c 'import sys; sys.exit(0 if float(sys.argv[2]) - float(sys.argv[1]) >= float(sys.argv[3]) else 1)' "$1" "$2" "$3"
 }
 
+# the settings: bad values refused with file and line named (exit 3)
+fk_bad_conf() { # TEXT MESSAGE
+	local out rc
+	printf '%s\n' "$1" >"$FD/bad.conf"
+	out=$("$SIPKD" -t -c "$FD/bad.conf" 2>&1)
+	rc=$?
+	echo "exit $rc: $out"
+	[ "$rc" = 3 ] && echo "$out" | grep -qF "$2"
+}
+check "fork: fork-mode other than parallel or sequential: exit 3, named" \
+	fk_bad_conf 'fork-mode = random' 'bad.conf:1: invalid value "random" for fork-mode (want parallel or sequential)'
+check "fork: fork-timeout 0: exit 3, named" \
+	fk_bad_conf $'record-route = yes\nfork-timeout = 0' 'bad.conf:2: invalid value "0" for fork-timeout'
+check "fork: fork-mode sequential, fork-timeout 30 accepted" sh -c "
+	printf 'fork-mode = sequential\nfork-timeout = 30\n' >'$FD/ok.conf' &&
+	'$SIPKD' -t -c '$FD/ok.conf'"
+
 mod_load
 topo_up
 fk_conf parallel

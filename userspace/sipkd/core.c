@@ -17,7 +17,8 @@
  *	domain not ours				404
  *	AOR redirected (configuration, or a
  *	location entry with the redirect flag)	302 with every contact, q kept
- *	AOR with contacts			forwarded statelessly
+ *	AOR with one target			forwarded statelessly
+ *	AOR with several targets		forked, statefully (proxy.c)
  *	AOR without contacts			404 (480 for a user with credentials)
  *	CANCEL of an INVITE we answered		200; with nowhere to go: 481
  *
@@ -28,10 +29,11 @@
  * mistakes the other's Via for its own.  A response whose top Via is
  * sipkd's is verified (the MAC binds it to the Via below) and forwarded.
  *
- * An AOR with several contacts: phase 1 forwards to the best one (highest
- * q, then the most recent registration), as the kernel's best-q policy
- * does.  TODO(phase 2): fork in parallel (RFC 3261 16.7) as a stateful
- * proxy, with CANCEL of the other branches on a 2xx.
+ * A Route of ours (one, or two when our two sides differ: RFC 5658) is
+ * followed with sipk_route_next(), as the kernel follows its own.
+ *
+ * An AOR with several targets (the kernel hands those up) is forked by
+ * proxy.c, a stateful proxy; ACKs and unmatched CANCELs are not forked.
  */
 #include <errno.h>
 #include <stdarg.h>
