@@ -234,8 +234,23 @@ check "fork 6xx: the caller gets the 603" sipp_ok p6-uac 1
 check "fork 6xx: the other branch is cancelled (CANCEL, 487)" eval '
 	is $(seen p6-B received CANCEL) -ge 1 && is $(seen p6-B sent '\''SIP/2.0 487'\'') -ge 1'
 check "fork 6xx: the caller got no 487" eval 'is $(answers p6 487) -eq 0'
+# ---- parallel: both fail, the best response goes up ----
+fk_call pb uac_busy.xml uas_503.xml uas_busy.xml
+check "fork best response: 503 and 486: the caller gets the 486 (4xx before 5xx)" \
+	sipp_ok pb-uac 1
+check "fork best response: nothing else reached the caller, both branches were ACKed" eval '
+	is $(answers pb 503) -eq 0 && is $(answers pb 500) -eq 0 && is $(answers pb 486) -eq 1 &&
+	is $(seen pb-A received ACK) -ge 1 && is $(seen pb-B received ACK) -ge 1'
+
+# ---- parallel, non-INVITE: both answer, one 200 goes up ----
+fk_call pm uac_message.xml uas_message.xml uas_message.xml
+check "fork MESSAGE: forked to both UASs, the caller gets its 200" eval '
+	sipp_ok pm-uac 1 &&
+	is $(seen pm-A received MESSAGE) -ge 1 && is $(seen pm-B received MESSAGE) -ge 1'
+check "fork MESSAGE: exactly one 200 reached the caller" eval '
+	is $(seen pm-uac received "SIP/2.0 200" MESSAGE) -eq 1'
 check "fork: sipkd counted its forks and CANCELs" eval '
-	is $(fk_stat fork) -ge 3 && is $(fk_stat fork_cancel) -ge 4'
+	is $(fk_stat fork) -ge 5 && is $(fk_stat fork_cancel) -ge 4'
 
 # ---- sequential ----
 check "fork: sipkd stopped" fk_stop
