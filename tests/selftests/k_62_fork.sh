@@ -5,7 +5,9 @@
 # (punt_fork), sipkd forks them.  Parallel: both ring, one answers, the
 # other is cancelled (487), the caller gets one 200 and completes the
 # call through sipkd's double Record-Route (RFC 5658); a CANCEL of the
-# caller cancels every branch; a 6xx ends the search.  Sequential (by
+# caller cancels every branch; a 6xx ends the search; the best final
+# response goes up (486 before 503, 503 as 500); a forked MESSAGE gets
+# one 200; a caller on TCP.  Sequential (by
 # q): a 486 or fork-timeout moves on to the next contact, a 6xx ends
 # the search there too, a CANCEL stops it.  Asserted on the wire: SIPp's
 # results and message logs at the caller and at both UASs.
@@ -80,18 +82,20 @@ fk_uas() {
 	SIPP_UAS_LOG=$WORK/$1.msg
 }
 
-# fk_call NAME UAC-SCENARIO SCEN-A SCEN-B: uas A (5060, q 1) and B (5062,
-# q 0.5) answer with their scenarios, one call from the uac to $AOR;
-# logs $WORK/NAME-{uac,A,B}.msg
+# fk_call NAME UAC-SCENARIO SCEN-A SCEN-B [SIPP-ARGS...]: uas A (5060,
+# q 1) and B (5062, q 0.5) answer with their scenarios, one call from the
+# uac to $AOR; logs $WORK/NAME-{uac,A,B}.msg
 fk_call() {
 	fk_uas "$1-A" 5060 "$3"
 	fk_uas "$1-B" 5062 "$4"
 	sleep 0.3
-	sipp_uac "$1-uac" -sf "$SCEN/$2" "$PX4:5060" -key ruri "$AOR" \
-		-i $UAC4 -p 5060 -m 1
+	local name=$1 sc=$2
+	shift 4
+	sipp_uac "$name-uac" -sf "$SCEN/$sc" "$PX4:5060" -key ruri "$AOR" \
+		-i $UAC4 -p 5060 -m 1 "$@"
 	sipp_uas_wait 2
 	[ -n "${SIPK_VM_SCRATCH:-}" ] &&
-		cp "$WORK/$1"-*.msg "$SIPK_VM_SCRATCH/" 2>/dev/null
+		cp "$WORK/$name"-*.msg "$SIPK_VM_SCRATCH/" 2>/dev/null
 	return 0
 }
 
@@ -241,6 +245,16 @@ check "fork best response: 503 and 486: the caller gets the 486 (4xx before 5xx)
 check "fork best response: nothing else reached the caller, both branches were ACKed" eval '
 	is $(answers pb 503) -eq 0 && is $(answers pb 500) -eq 0 && is $(answers pb 486) -eq 1 &&
 	is $(seen pb-A received ACK) -ge 1 && is $(seen pb-B received ACK) -ge 1'
+
+fk_call p5 uac_500.xml uas_503.xml uas_503.xml
+check "fork best response: 503 from both: the caller gets 500 (RFC 3261 16.7 step 6)" eval '
+	sipp_ok p5-uac 1 && is $(answers p5 503) -eq 0 && is $(answers p5 500) -eq 1'
+
+# ---- parallel, the caller on TCP: forked over UDP, answered on its connection ----
+fk_call pt uac_rr.xml uas_fork_answer.xml uas_cancel.xml -t t1
+check "fork over TCP from the caller: the call completes, B was cancelled" eval '
+	sipp_ok pt-uac 1 && is $(seen pt-B received CANCEL) -ge 1 &&
+	is $(seen pt-A received BYE) -ge 1'
 
 # ---- parallel, non-INVITE: both answer, one 200 goes up ----
 fk_call pm uac_message.xml uas_message.xml uas_message.xml
