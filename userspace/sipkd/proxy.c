@@ -986,9 +986,10 @@ void proxy_response(const struct sipk_msg *m, const struct rxinfo *rx)
 	int len, code = m->status;
 	bool is_cancel;
 
-	if (!read_hex16(br + 9, &id) || !read_hex16(br + 25, &idx) ||
-	    !(p = find_id(id)) || idx >= p->nbr ||
-	    p->br[idx].state == B_IDLE) {
+	p = NULL;
+	if (read_hex16(br + 9, &id) && read_hex16(br + 25, &idx))
+		p = find_id(id);
+	if (!p || idx >= p->nbr || p->br[idx].state == B_IDLE) {
 		STAT(ST_DROPPED);
 		log_debug("response to no branch of ours dropped: %s from %s",
 			  first_line(m->buf, m->len, fl, sizeof(fl)),
@@ -1014,10 +1015,8 @@ void proxy_response(const struct sipk_msg *m, const struct rxinfo *rx)
 			b->state = B_PROCEEDING;
 			if (p->invite)
 				evtimer_del(b->tm);	/* no more timer A, B */
-			else {
-				/* timer E goes on at T2 (17.1.2.2) */
-				b->interval = T2_MS;
-			}
+			else
+				b->interval = T2_MS;	/* E at T2 (17.1.2.2) */
 		}
 		if (p->invite && code > 100 && !b->cancel_sent)
 			arm(b->tc, TIMER_C_MS);	/* 16.7 step 2 */
