@@ -37,6 +37,8 @@ void conf_defaults(struct config *c)
 	c->record_route = false;
 	c->tcp = true;
 	c->kernel_retry = 10;
+	c->fork_mode = FORK_PARALLEL;
+	c->fork_timeout = 20;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -310,6 +312,24 @@ static int global_key(struct config *c, const char *file, unsigned int line,
 	}
 	if (!strcmp(key, "nonce-lifetime")) {
 		if (parse_uint(val, 1, 86400, &c->nonce_lifetime))
+			goto bad_num;
+		return 0;
+	}
+	if (!strcmp(key, "fork-mode")) {
+		if (!strcasecmp(val, "parallel"))
+			c->fork_mode = FORK_PARALLEL;
+		else if (!strcasecmp(val, "sequential"))
+			c->fork_mode = FORK_SEQUENTIAL;
+		else {
+			conf_err(file, line,
+				 "invalid value \"%s\" for %s (want parallel or sequential)",
+				 val, key);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "fork-timeout")) {
+		if (parse_uint(val, 1, 3600, &c->fork_timeout))
 			goto bad_num;
 		return 0;
 	}

@@ -17,7 +17,8 @@
  *	domain not ours				404
  *	AOR redirected (configuration, or a
  *	location entry with the redirect flag)	302 with every contact, q kept
- *	AOR with contacts			forwarded statelessly
+ *	AOR with one target			forwarded statelessly
+ *	AOR with several targets		forked, statefully (proxy.c)
  *	AOR without contacts			404 (480 for a user with credentials)
  *	CANCEL of an INVITE we answered		200; with nowhere to go: 481
  *
@@ -28,10 +29,11 @@
  * mistakes the other's Via for its own.  A response whose top Via is
  * sipkd's is verified (the MAC binds it to the Via below) and forwarded.
  *
- * An AOR with several contacts: phase 1 forwards to the best one (highest
- * q, then the most recent registration), as the kernel's best-q policy
- * does.  TODO(phase 2): fork in parallel (RFC 3261 16.7) as a stateful
- * proxy, with CANCEL of the other branches on a 2xx.
+ * A Route of ours (one, or two when our two sides differ: RFC 5658) is
+ * followed with sipk_route_next(), as the kernel follows its own.
+ *
+ * An AOR with several targets (the kernel hands those up) is forked by
+ * proxy.c, a stateful proxy; ACKs and unmatched CANCELs are not forked.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -407,7 +409,7 @@ static bool rewritable(const struct sipk_msg *m, const struct rxinfo *rx)
 }
 
 static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
-		    const char *uri, const struct sipk_addr *dst, bool pop)
+		    const char *uri, const struct sipk_addr *dst, u8 pop)
 {
 	struct sipk_msg mm = *m;
 	struct sipk_addr self;
@@ -445,6 +447,11 @@ static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
 		return;
 	}
 	f.self = self;
+	if (rx->has_local) {
+		/* the caller's side of us, when another (RFC 5658) */
+		sa_to_sipk((const struct sockaddr *)&rx->local, &f.self_in);
+		f.self_in.port = self.port;
+	}
 	f.dst = *dst;
 	if (uri) {
 		f.ruri = (const u8 *)uri;
@@ -483,6 +490,10 @@ static void handle_response(const struct sipk_msg *m, const struct rxinfo *rx)
 	int len, err;
 
 	STAT(ST_RX_RESPONSE);
+	if (proxy_is_ours(m)) {
+		proxy_response(m, rx);
+		return;
+	}
 	if (v->branch.len != SIPK_BRANCH_LEN ||
 	    memcmp(m->buf + v->branch.off, SIPKD_BRANCH_PREFIX, pl)) {
 		/*
@@ -612,15 +623,6 @@ const char *qstr(u16 q, char *buf)
 	return buf;
 }
 
-struct target {
-	const char *uri;
-	struct sipk_addr dst;
-	u16 q;
-	u32 flags;
-	time_t expires;		/* 0: never */
-	time_t updated;
-};
-
 #define MAX_TARGETS	(SIPK_CONTACTS_MAX * 4)
 
 static void redirect(const struct sipk_msg *m, const struct rxinfo *rx,
@@ -658,7 +660,8 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 	const struct aor *a;
 	const struct binding *b;
 	char aor[SIPK_AOR_MAX + 8], fl[80];
-	bool pop = false, redir, ack = m->method == SIPK_M_ACK;
+	bool redir, ack = m->method == SIPK_M_ACK;
+	u8 pop = 0;
 	time_t now = time(NULL);
 	int n = 0, nk, i, best;
 
@@ -669,7 +672,7 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 		log_debug("rx %s from %s", first_line(m->buf, m->len, fl, sizeof(fl)),
 			  sa_fmt((struct sockaddr *)&rx->src, src, sizeof(src)));
 	}
-	if (stx_absorb(m))
+	if (stx_absorb(m) || proxy_absorb(m, rx))
 		return;
 	/* CANCEL of an INVITE we answered: nothing left to cancel (9.2) */
 	if (m->method == SIPK_M_CANCEL && stx_invite_answered(m)) {
@@ -704,16 +707,16 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 	}
 	if (m->route_hdr.present) {
 		struct sipk_addr dst;
+		u8 npop;
 
-		/* a dialog we record-routed: on to its remote target */
-		if (m->route_count == 1 && m->ruri.host_type != SIPK_HOST_NAME &&
-		    !sipk_parse_ip(m->buf + m->ruri.host.off, m->ruri.host.len,
-				   &dst)) {
-			dst.port = m->ruri.port ? m->ruri.port : 5060;
-			if (sipk_route_is_ours(m, &fwd_key, &rx->src_a, &dst)) {
-				forward(m, rx, NULL, &dst, true);
-				return;
-			}
+		/*
+		 * A dialog we record-routed (once, or twice when our two
+		 * sides differ, RFC 5658): on to the next Route, else to
+		 * its remote target, as the kernel does (sipk_route_next()).
+		 */
+		if (!sipk_route_next(m, &fwd_key, &rx->src_a, &dst, &npop)) {
+			forward(m, rx, NULL, &dst, npop);
+			return;
 		}
 		if (m->route_count != 1 || !route_is_self(m)) {
 			/* TODO(phase 2): follow foreign Routes (loose routing) */
@@ -721,7 +724,7 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 				reply(m, rx, 403, "Forbidden (Route not ours, no relaying)", NULL);
 			return;
 		}
-		pop = true;
+		pop = 1;
 	}
 	if (ruri_is_self(m)) {
 		if (m->method == SIPK_M_OPTIONS)
@@ -789,14 +792,25 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 			redirect(m, rx, t, n, now);
 		return;
 	}
+	/*
+	 * Several targets: a stateful proxy forks (proxy.c).  Not an ACK
+	 * (end to end, or ours to absorb), nor a CANCEL that matched no
+	 * context (16.10: forwarded statelessly, to the best target).
+	 */
+	if (n > 1 && !ack && m->method != SIPK_M_CANCEL) {
+		if (!rewritable(m, rx)) {
+			forward(m, rx, t[0].uri, &t[0].dst, pop);	/* says why */
+			return;
+		}
+		log_debug("%s has %d contacts: forking", aor, n);
+		proxy_fork(m, rx, t, n, pop);
+		return;
+	}
 	best = 0;
 	for (i = 1; i < n; i++)
 		if (t[i].q > t[best].q ||
 		    (t[i].q == t[best].q && t[i].updated > t[best].updated))
 			best = i;
-	if (n > 1)
-		log_debug("%s has %d contacts: forwarding to the best one, %s (no forking before phase 2)",
-			  aor, n, t[best].uri);
 	forward(m, rx, t[best].uri, &t[best].dst, pop);
 }
 

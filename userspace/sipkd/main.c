@@ -43,6 +43,9 @@ static const char *const stat_names[ST_MAX] = {
 	[ST_AUTH_FAILED] = "auth_failed", [ST_AUTH_REPLAY] = "auth_replay",
 	[ST_KERNEL_ADD] = "kernel_add", [ST_KERNEL_DEL] = "kernel_del",
 	[ST_KERNEL_ERROR] = "kernel_error",
+	[ST_FORK] = "fork", [ST_FORK_BRANCH] = "fork_branch",
+	[ST_FORK_CANCEL] = "fork_cancel", [ST_FORK_ACK] = "fork_ack",
+	[ST_FORK_TIMEOUT] = "fork_timeout",
 };
 
 void stats_log(void)
@@ -52,8 +55,8 @@ void stats_log(void)
 	unsigned int aors, bindings, i;
 
 	aors = loc_count(&bindings);
-	n += (size_t)snprintf(buf, sizeof(buf), "stats: aors=%u bindings=%u transactions=%u tcp_connections=%u kernel=%s",
-			      aors, bindings, stx_count(),
+	n += (size_t)snprintf(buf, sizeof(buf), "stats: aors=%u bindings=%u transactions=%u proxied=%u tcp_connections=%u kernel=%s",
+			      aors, bindings, stx_count(), proxy_count(),
 			      transport_conn_count(),
 			      kernel_active() ? "on" : "off");
 	for (i = 0; i < ST_MAX && n < sizeof(buf); i++)
@@ -393,6 +396,7 @@ int main(int argc, char **argv)
 	event_base_dispatch(evbase);
 
 	stats_log();
+	proxy_flush();
 	stx_flush();
 	event_free(ev_tick);
 	for (i = 0; i < ARRAY_SIZE(sigs); i++)

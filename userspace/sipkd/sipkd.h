@@ -12,6 +12,7 @@
  *	sipmsg.c	userspace SIP helpers on top of the core's offsets
  *	transport.c	UDP sockets (IPv4, IPv6), sending, local addresses
  *	trans.c		server transactions: stored responses, 3xx retransmission
+ *	proxy.c		the stateful proxy: forking, client transactions, CANCEL
  *	core.c		what to do with a request or a response
  *	registrar.c	REGISTER
  *	location.c	the bindings in memory, expiry
@@ -71,6 +72,7 @@ int log_level_parse(const char *s, enum log_level *l);
 #define AUTH_ALG_SHA256		(1u << 1)
 
 enum kernel_mode { KERNEL_AUTO, KERNEL_OFF, KERNEL_REQUIRE };
+enum fork_mode { FORK_PARALLEL, FORK_SEQUENTIAL };
 enum domain_mode { MODE_PROXY, MODE_REDIRECT };
 
 struct domain {
@@ -106,6 +108,8 @@ struct config {
 	bool record_route;
 	bool tcp;			/* listen on TCP too */
 	unsigned int kernel_retry;	/* seconds between module checks */
+	enum fork_mode fork_mode;	/* several contacts: all at once, or by q */
+	unsigned int fork_timeout;	/* sequential: seconds a q group rings */
 	char *pid_file;
 	struct domain *domains;
 };
@@ -248,7 +252,12 @@ void response_dest(const struct sipk_msg *m, const struct rxinfo *rx,
 		   struct dest *d);
 
 /* ---- trans.c ---- */
+#define T1_MS		500
+#define T2_MS		4000
+#define T4_MS		5000
 struct stx;
+/* the server transaction key of @m (17.2.3); @as_invite: of its INVITE */
+void stx_key(const struct sipk_msg *m, bool as_invite, char *out, size_t size);
 struct stx *stx_find(const struct sipk_msg *m);
 /* remembers @resp as the answer of @m; INVITE: retransmitted until ACK */
 void stx_add(const struct sipk_msg *m, const struct dest *d,
@@ -259,6 +268,35 @@ bool stx_absorb(const struct sipk_msg *m);
 bool stx_invite_answered(const struct sipk_msg *cancel);
 void stx_flush(void);
 unsigned int stx_count(void);
+
+/* ---- proxy.c ---- */
+/* one place a request for an AOR can go */
+struct target {
+	const char *uri;
+	struct sipk_addr dst;
+	u16 q;
+	u32 flags;
+	time_t expires;		/* 0: never */
+	time_t updated;
+};
+
+/*
+ * A retransmission, an ACK or a CANCEL of a request being proxied
+ * statefully: handled (absorbed, answered, the branches cancelled), true.
+ */
+bool proxy_absorb(const struct sipk_msg *m, const struct rxinfo *rx);
+/*
+ * Forwards @m statefully to @t (several targets: forking, RFC 3261 16.6,
+ * 16.7).  @m has passed 16.3 and is rewritable; @npop of its top Routes
+ * are ours.
+ */
+void proxy_fork(const struct sipk_msg *m, const struct rxinfo *rx,
+		const struct target *t, int n, u8 npop);
+/* a response whose top Via carries one of our stateful branches */
+bool proxy_is_ours(const struct sipk_msg *m);
+void proxy_response(const struct sipk_msg *m, const struct rxinfo *rx);
+void proxy_flush(void);
+unsigned int proxy_count(void);
 
 /* ---- location.c ---- */
 struct binding {
@@ -361,6 +399,8 @@ enum stat_id {
 	ST_REG_ADDED, ST_REG_REFRESHED, ST_REG_REMOVED, ST_REG_EXPIRED,
 	ST_AUTH_CHALLENGE, ST_AUTH_OK, ST_AUTH_FAILED, ST_AUTH_REPLAY,
 	ST_KERNEL_ADD, ST_KERNEL_DEL, ST_KERNEL_ERROR,
+	ST_FORK, ST_FORK_BRANCH, ST_FORK_CANCEL, ST_FORK_ACK,
+	ST_FORK_TIMEOUT,
 	ST_MAX
 };
 extern unsigned long long stats[ST_MAX];

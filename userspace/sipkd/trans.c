@@ -23,9 +23,6 @@
 
 #include "sipkd.h"
 
-#define T1_MS		500
-#define T2_MS		4000
-#define T4_MS		5000
 #define STX_BUCKETS	4096
 #define STX_MAX		100000
 
@@ -68,8 +65,7 @@ static size_t put(char *out, size_t n, size_t size, const u8 *s, size_t len)
 }
 
 /* @as_invite: the key of the INVITE a CANCEL or an ACK belongs to */
-static void make_key(const struct sipk_msg *m, bool as_invite, char *out,
-		     size_t size)
+void stx_key(const struct sipk_msg *m, bool as_invite, char *out, size_t size)
 {
 	const struct sipk_via *v = &m->via[0];
 	const u8 *b = m->buf;
@@ -180,7 +176,7 @@ struct stx *stx_find(const struct sipk_msg *m)
 {
 	char key[1024];
 
-	make_key(m, false, key, sizeof(key));
+	stx_key(m, false, key, sizeof(key));
 	return lookup(key);
 }
 
@@ -189,7 +185,7 @@ bool stx_invite_answered(const struct sipk_msg *cancel)
 	char key[1024];
 	struct stx *t;
 
-	make_key(cancel, true, key, sizeof(key));
+	stx_key(cancel, true, key, sizeof(key));
 	t = lookup(key);
 	return t && t->invite;
 }
@@ -203,7 +199,7 @@ void stx_add(const struct sipk_msg *m, const struct dest *d,
 
 	if (m->method == SIPK_M_ACK || code < 200)
 		return;
-	make_key(m, false, key, sizeof(key));
+	stx_key(m, false, key, sizeof(key));
 	t = lookup(key);
 	if (t)
 		stx_free(t);
