@@ -13,6 +13,7 @@
 # results and message logs at the caller and at both UASs.
 SIPKD=${SIPKD:-$TOP/build/sipkd}
 FD=$WORK/fork
+SD=$FD		# where the sipkd helpers of lib.sh work
 FDOM=fork.test
 AOR=sip:fork@$FDOM
 rm -rf "$FD"
@@ -29,41 +30,6 @@ fork-timeout = 2
 
 [domain $FDOM]
 EOF
-}
-
-# fk_start, fk_stop [SIGNAL], fk_stat NAME: as sipkd_start & co in k_60
-fk_start() {
-	: >"$FD/cur.log"
-	ip netns exec sipk-proxy "$SIPKD" -c "$FD/sipkd.conf" -f -vv \
-		>"$FD/cur.log" 2>&1 &
-	FK_PID=$!
-	local i
-	for i in $(seq 200); do
-		grep -q ' started: ' "$FD/cur.log" && return 0
-		kill -0 "$FK_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	tail -n 20 "$FD/cur.log"
-	return 1
-}
-fk_stop() {
-	local rc
-	kill "-${1:-TERM}" "$FK_PID" 2>/dev/null
-	wait "$FK_PID"
-	rc=$?
-	cat "$FD/cur.log" >>"$FD/all.log"
-	return $rc
-}
-fk_stat() {
-	local n i
-	n=$(grep -c ' stats: ' "$FD/cur.log")
-	kill -USR1 "$FK_PID"
-	for i in $(seq 100); do
-		[ "$(grep -c ' stats: ' "$FD/cur.log")" -gt "$n" ] && break
-		sleep 0.02
-	done
-	grep ' stats: ' "$FD/cur.log" | tail -n 1 | tr ' ' '\n' |
-		sed -n "s/^$1=//p"
 }
 
 # fk_register PORT Q: the uas at $UAS4:PORT registers $AOR with q Q
@@ -195,7 +161,7 @@ check "fork: fork-mode sequential, fork-timeout 30 accepted" sh -c "
 mod_load
 topo_up
 fk_conf parallel
-check "fork: sipkd starts, fork-mode parallel" fk_start
+check "fork: sipkd starts, fork-mode parallel" sipkd_start
 check "fork: uas A ($UAS4:5060) registers $AOR with q 1" fk_register 5060 1.0
 check "fork: uas B ($UAS4:5062) registers $AOR with q 0.5" fk_register 5062 0.5
 check "fork: the kernel has both contacts of the AOR" fk_kloc 2
@@ -264,12 +230,12 @@ check "fork MESSAGE: forked to both UASs, the caller gets its 200" eval '
 check "fork MESSAGE: exactly one 200 reached the caller" eval '
 	is $(seen pm-uac received "SIP/2.0 200" MESSAGE) -eq 1'
 check "fork: sipkd counted its forks and CANCELs" eval '
-	is $(fk_stat fork) -ge 5 && is $(fk_stat fork_cancel) -ge 4'
+	is $(sipkd_stat fork) -ge 5 && is $(sipkd_stat fork_cancel) -ge 4'
 
 # ---- sequential ----
-check "fork: sipkd stopped" fk_stop
+check "fork: sipkd stopped" sipkd_stop
 fk_conf sequential
-check "fork: sipkd restarted, fork-mode sequential, fork-timeout 2 s" fk_start
+check "fork: sipkd restarted, fork-mode sequential, fork-timeout 2 s" sipkd_start
 check "fork: both bindings back from the database, in the kernel again" \
 	fk_kloc 2
 fk_call s4 uac_rr.xml uas_busy.xml uas_fork_answer.xml
@@ -309,8 +275,8 @@ check "fork sequential, equal q: both rang at once, B was cancelled" eval '
 check "fork sequential, equal q: B got the INVITE with A, not after a timeout" \
 	later "$(when sq-B received INVITE)" "$(when sq-A received INVITE)" -1
 
-check "fork: sipkd still running" kill -0 "$FK_PID"
-check "fork: sipkd stopped cleanly (exit 0)" fk_stop
+check "fork: sipkd still running" kill -0 "$SIPKD_PID"
+check "fork: sipkd stopped cleanly (exit 0)" sipkd_stop
 check "fork: no error in its log" eval '! grep -E " (error): " "$FD/all.log"'
 check "fork: no oops or warning" kernel_clean
 [ -n "${SIPK_VM_SCRATCH:-}" ] && cp "$FD/all.log" "$SIPK_VM_SCRATCH/sipkd-fork.log" 2>/dev/null

@@ -177,45 +177,12 @@ static u8 *dup_bytes(const void *b, size_t len)
 	return d;
 }
 
-struct wbuf {
-	u8 *b;
-	size_t len, size;
-	bool overflow;
-};
-
-static void w_put(struct wbuf *w, const void *s, size_t n)
+static void ob_hdr(struct obuf *w, const char *name, const u8 *b,
+		   const struct raw_hdr *h)
 {
-	if (w->overflow || n > w->size - w->len) {
-		w->overflow = true;
-		return;
-	}
-	memcpy(w->b + w->len, s, n);
-	w->len += n;
-}
-
-static void __attribute__((format(printf, 2, 3)))
-w_fmt(struct wbuf *w, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		w->overflow = true;
-		return;
-	}
-	w_put(w, tmp, (size_t)n);
-}
-
-static void w_hdr(struct wbuf *w, const char *name, const u8 *b,
-		  const struct raw_hdr *h)
-{
-	w_fmt(w, "%s: ", name);
-	w_put(w, b + h->val_off, h->val_len);
-	w_put(w, "\r\n", 2);
+	ob_fmt(w, "%s: ", name);
+	ob_put(w, b + h->val_off, h->val_len);
+	ob_put(w, "\r\n", 2);
 }
 
 /* ---- the table ---- */
@@ -502,7 +469,7 @@ static void progress(struct ptx *p)
 static int hop_request(const struct branch *b, const char *method,
 		       const struct sipk_msg *resp, u8 *out, size_t size)
 {
-	struct wbuf w = { .b = out, .size = size };
+	struct obuf w = { .b = (char *)out, .size = size };
 	struct sipk_msg r;
 	struct raw_hdr h;
 	struct hdr_it it;
@@ -511,16 +478,16 @@ static int hop_request(const struct branch *b, const char *method,
 	sipk_parse(b->req, b->len, &r);
 	if (r.verdict == SIPK_MALFORMED || !r.via_count)
 		return -1;
-	w_fmt(&w, "%s ", method);
-	w_put(&w, r.buf + r.ruri.all.off, r.ruri.all.len);
-	w_fmt(&w, " SIP/2.0\r\nVia: ");
-	w_put(&w, r.buf + r.via[0].value.off, r.via[0].value.len);
-	w_fmt(&w, "\r\nMax-Forwards: 70\r\n");
+	ob_fmt(&w, "%s ", method);
+	ob_put(&w, r.buf + r.ruri.all.off, r.ruri.all.len);
+	ob_fmt(&w, " SIP/2.0\r\nVia: ");
+	ob_put(&w, r.buf + r.via[0].value.off, r.via[0].value.len);
+	ob_fmt(&w, "\r\nMax-Forwards: 70\r\n");
 	if (resp) {
 		hdr_it_init(&it, resp->buf, resp->len);
 		while (hdr_it_next(&it, &h))
 			if (hdr_is(resp->buf, &h, "To", 't')) {
-				w_hdr(&w, "To", resp->buf, &h);
+				ob_hdr(&w, "To", resp->buf, &h);
 				to_done = true;
 				break;
 			}
@@ -528,15 +495,15 @@ static int hop_request(const struct branch *b, const char *method,
 	hdr_it_init(&it, b->req, b->len);
 	while (hdr_it_next(&it, &h)) {
 		if (hdr_is(b->req, &h, "From", 'f'))
-			w_hdr(&w, "From", b->req, &h);
+			ob_hdr(&w, "From", b->req, &h);
 		else if (hdr_is(b->req, &h, "To", 't') && !to_done)
-			w_hdr(&w, "To", b->req, &h);
+			ob_hdr(&w, "To", b->req, &h);
 		else if (hdr_is(b->req, &h, "Call-ID", 'i'))
-			w_hdr(&w, "Call-ID", b->req, &h);
+			ob_hdr(&w, "Call-ID", b->req, &h);
 		else if (hdr_is(b->req, &h, "Route", 0))
-			w_hdr(&w, "Route", b->req, &h);
+			ob_hdr(&w, "Route", b->req, &h);
 	}
-	w_fmt(&w, "CSeq: %u %s\r\nContent-Length: 0\r\n\r\n", r.cseq, method);
+	ob_fmt(&w, "CSeq: %u %s\r\nContent-Length: 0\r\n\r\n", r.cseq, method);
 	return w.overflow ? -1 : (int)w.len;
 }
 

@@ -10,6 +10,7 @@
  *	log.c		levels, stderr or syslog
  *	conf.c		the configuration file
  *	sipmsg.c	userspace SIP helpers on top of the core's offsets
+ *	obuf.c		a bounded output buffer for the messages it builds
  *	transport.c	UDP sockets (IPv4, IPv6), sending, local addresses
  *	trans.c		server transactions: stored responses, 3xx retransmission
  *	proxy.c		the stateful proxy: forking, client transactions, CANCEL
@@ -178,6 +179,21 @@ int find_authorization(const struct sipk_msg *m, const char *realm,
 
 /* a short printable rendering of a message's first line for logs */
 const char *first_line(const u8 *buf, size_t len, char *out, size_t size);
+
+/* ---- obuf.c: a bounded output buffer ---- */
+
+struct obuf {
+	char *b;
+	size_t len, size;
+	bool overflow;		/* something did not fit: the result is void */
+};
+
+void ob_put(struct obuf *o, const void *s, size_t n);
+void ob_str(struct obuf *o, const char *s);
+/* a header value with folding turned into spaces and controls dropped */
+void ob_value(struct obuf *o, const u8 *b, u16 off, u16 len);
+void ob_fmt(struct obuf *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* ---- transport.c ---- */
 enum tp_kind { TP_UDP, TP_TCP };
