@@ -37,6 +37,9 @@ void conf_defaults(struct config *c)
 	c->record_route = false;
 	c->tcp = true;
 	c->kernel_retry = 10;
+	c->tcp_idle = 600;
+	c->tcp_connect_timeout = 5;
+	c->udp_max = 1300;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -287,6 +290,55 @@ static int global_key(struct config *c, const char *file, unsigned int line,
 	if (!strcmp(key, "tcp"))
 		return parse_bool(val, &c->tcp) ? (conf_err(file, line,
 			"invalid value \"%s\" for %s (want yes or no)", val, key), -1) : 0;
+	if (!strcmp(key, "dns-server")) {
+		/* repeatable: "198.18.2.53", "[2001:db8::53]:5353", a list */
+		size_t ol = c->dns_servers ? strlen(c->dns_servers) : 0;
+		char *n;
+
+		if (!*val || strspn(val, "0123456789abcdefABCDEF.:[],") != strlen(val)) {
+			conf_err(file, line, "invalid value \"%s\" for %s (want ADDRESS[:PORT], IPv6 in brackets, comma-separated)",
+				 val, key);
+			return -1;
+		}
+		n = realloc(c->dns_servers, ol + strlen(val) + 2);
+		if (!n) {
+			fprintf(stderr, "sipkd: out of memory\n");
+			exit(EXIT_RUNTIME);
+		}
+		if (ol)
+			n[ol++] = ',';
+		strcpy(n + ol, val);
+		c->dns_servers = n;
+		return 0;
+	}
+	if (!strcmp(key, "multicast")) {
+		free(c->multicast_if);
+		c->multicast_if = NULL;
+		if (!strcasecmp(val, "no") || !strcasecmp(val, "off"))
+			return 0;
+		if (!*val || strlen(val) >= 16) {
+			conf_err(file, line, "invalid value \"%s\" for %s (want an interface name, or no)",
+				 val, key);
+			return -1;
+		}
+		c->multicast_if = xstrdup(val);
+		return 0;
+	}
+	if (!strcmp(key, "tcp-idle-timeout")) {
+		if (parse_uint(val, 1, 86400, &c->tcp_idle))
+			goto bad_num;
+		return 0;
+	}
+	if (!strcmp(key, "tcp-connect-timeout")) {
+		if (parse_uint(val, 1, 600, &c->tcp_connect_timeout))
+			goto bad_num;
+		return 0;
+	}
+	if (!strcmp(key, "udp-max-size")) {
+		if (parse_uint(val, 200, SIPK_MAX_MSG, &c->udp_max))
+			goto bad_num;
+		return 0;
+	}
 	if (!strcmp(key, "min-expires")) {
 		if (parse_uint(val, 1, INT_MAX, &c->min_expires))
 			goto bad_num;
