@@ -295,7 +295,26 @@ static int global_key(struct config *c, const char *file, unsigned int line,
 		size_t ol = c->dns_servers ? strlen(c->dns_servers) : 0;
 		char *n;
 
-		if (!*val || strspn(val, "0123456789abcdefABCDEF.:[],") != strlen(val)) {
+		char one[64];
+		const char *p = val;
+		bool bad = !*val;
+
+		/* each entry an address, as c-ares takes it */
+		while (!bad && *p) {
+			size_t l = strcspn(p, ",");
+			struct sipk_addr a;
+
+			bad = !l || l >= sizeof(one);
+			if (!bad) {
+				memcpy(one, p, l);
+				one[l] = '\0';
+				bad = sipk_addr_parse(one, &a) != 0;
+			}
+			p += l;
+			if (*p == ',' && !*++p)
+				bad = true;
+		}
+		if (bad) {
 			conf_err(file, line, "invalid value \"%s\" for %s (want ADDRESS[:PORT], IPv6 in brackets, comma-separated)",
 				 val, key);
 			return -1;
