@@ -109,7 +109,7 @@ check "transport: module loaded" mod_load
 
 # ---- the DNS server ----
 ip -n sipk-proxy addr add $DNS64/32 dev lo
-proxy dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+ip netns exec sipk-proxy dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
 	--user=root --group=root --pid-file= \
 	--listen-address=$DNS64 --bind-interfaces --port=53 \
 	--log-queries --log-facility="$SD64/dnsmasq.log" \
@@ -119,6 +119,10 @@ proxy dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
 	--srv-host=_sip._udp.uas.name.test,uashost.name.test,5060,10,10 \
 	--srv-host=_sip._tcp.uas.name.test,uashost.name.test,5060,10,10 \
 	--srv-host=_sip._tcp.srv.name.test,uashost.name.test,5060,10,10 \
+	--naptr-record=fo.name.test,10,10,S,SIP+D2T,,_sip._tcp.fo.name.test \
+	--naptr-record=fo.name.test,20,10,S,SIP+D2U,,_sip._udp.fo.name.test \
+	--srv-host=_sip._tcp.fo.name.test,uashost.name.test,5060,10,10 \
+	--srv-host=_sip._udp.fo.name.test,uashost.name.test,5060,10,10 \
 	--host-record=uashost.name.test,$UAS4 \
 	--host-record=v6.name.test,$UAS6 \
 	>"$SD64/dnsmasq.out" 2>&1 &
@@ -173,6 +177,23 @@ check "transport: ... the UAS saw TCP only, and answered on that connection" \
 	sh -c "[ \$(grep -c 'TCP message received' '$WORK/u3.msg') -ge $((3 * N64)) ] &&
 	       [ \$(grep -c 'TCP message sent' '$WORK/u3.msg') -ge $((3 * N64)) ]"
 
+# ---- a transport parameter, no port: SRV of that transport only ----
+check "transport: REGISTER contact sip:tt@uas.name.test;transport=tcp" \
+	t64_reg tt "sip:tt@uas.name.test;transport=tcp"
+t64_uas u7 $UAS4 5060 -sn uas -t t1
+check "transport: $N64 calls to sip:tt@$DOM64 reach the TCP-only UAS (NAPTR says UDP first), 0 failed" \
+	t64_calls c7 tt "$N64"
+
+# ---- RFC 3263 4.3: TCP first (NAPTR order), refused: the next target ----
+check "transport: REGISTER contact sip:fo@fo.name.test (NAPTR: TCP, then UDP)" \
+	t64_reg fo "sip:fo@fo.name.test"
+FAIL0=$(t64_stat tcp_failed)
+t64_uas u6 $UAS4 5060 -sn uas
+check "transport: a call to a UDP-only UAS named TCP first gets through, 0 failed" \
+	t64_calls c6 fo 1
+check "transport: ... after the refused TCP connection (tcp_failed +1)" \
+	t64_grew tcp_failed "$FAIL0" 1
+
 # ---- a name that does not exist: 404 ----
 check "transport: REGISTER contact sip:nx@nx.name.test" t64_reg nx "sip:nx@nx.name.test"
 sipp_uac nx -sf "$SCEN/uac_404.xml" "$PX4:5060" -key ruri "sip:nx@$DOM64" \
@@ -215,9 +236,16 @@ check "transport: REGISTER to 224.0.1.75 from the uac gets its 200 (by unicast)"
 check "transport: ... the binding is in the kernel (sipkctl loc show)" \
 	t64_kloc "sip:mc@$DOM64 contact sip:mc@$UAC4:5072"
 
-check "transport: sipkd stopped cleanly" t64_stop
+# ---- the DNS server gone: 503 ----
 kill "$DNSMASQ_PID" 2>/dev/null
 wait "$DNSMASQ_PID" 2>/dev/null
+check "transport: REGISTER contact sip:gone@gone.name.test" \
+	t64_reg gone "sip:gone@gone.name.test"
+sipp_uac gone -sf "$SCEN/uac_503.xml" "$PX4:5060" -key ruri "sip:gone@$DOM64" \
+	-i $UAC4 -p 5060 -m 1
+check "transport: no DNS server answers: 503" sipp_ok gone 1
+
+check "transport: sipkd stopped cleanly" t64_stop
 check "transport: no error in sipkd's log" sh -c "! grep -E ' (error): ' '$SD64/sipkd.log'"
 check "transport: no oops or warning" kernel_clean
 [ -n "${SIPK_VM_SCRATCH:-}" ] && cp "$SD64/sipkd.log" "$SD64/dnsmasq.log" "$SIPK_VM_SCRATCH/" 2>/dev/null

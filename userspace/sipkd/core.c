@@ -420,6 +420,7 @@ int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
 	const struct sipk_addr *dst = &t->addr;
 	struct sipk_msg mm = *m;
 	struct sipk_addr self;
+	struct dest d;
 	char a[64], fl[80];
 	unsigned int flags = 0;
 	int len, r;
@@ -447,7 +448,7 @@ int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
 		return 0;
 	}
 	mm.verdict = SIPK_OK;
-	if (transport_self(dst, &self)) {
+	if (transport_route(dst, &d, &self)) {
 		log_info("no route to %s for %s", sipk_addr_fmt(dst, a, sizeof(a)),
 			 first_line(m->buf, m->len, fl, sizeof(fl)));
 		return -1;
@@ -481,7 +482,11 @@ int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
 			return -1;
 		log_debug("fwd %s -> %s %s", first_line(outbuf, (size_t)len, fl, sizeof(fl)),
 			  tt.tp == TP_TCP ? "tcp" : "udp", sipk_addr_fmt(dst, a, sizeof(a)));
-		r = transport_send_target(&tt, outbuf, (size_t)len, flags, done, arg);
+		if (tt.tp == TP_UDP)	/* the socket is known: as before */
+			r = transport_send(&d, outbuf, (size_t)len) ? -1 : 0;
+		else
+			r = transport_send_target(&tt, outbuf, (size_t)len,
+						  flags, done, arg);
 		if (r < 0)
 			return -1;
 		if (tt.tp == TP_TCP)

@@ -621,6 +621,8 @@ static void stage_done(struct job *j)
 
 	switch (j->stage) {
 	case ST_NAPTR:
+		if (j->failed && !j->nsrv)
+			break;	/* the server fails: no use asking on */
 		if (!j->nsrv) {
 			/* no NAPTR: SRV for the transports we have */
 			static const enum tp_kind tps[] = { TP_UDP, TP_TCP };
@@ -652,6 +654,8 @@ static void stage_done(struct job *j)
 				ares_free_data(j->srv[i].reply);
 			j->srv[i].reply = NULL;
 		}
+		if (!j->nhosts && j->failed)
+			break;
 		if (!j->nhosts)		/* no SRV: the host itself */
 			add_host(j, j->host, 5060, j->tp >= 0 ? (enum tp_kind)j->tp :
 				 TP_UDP);
@@ -662,10 +666,11 @@ static void stage_done(struct job *j)
 		}
 		if (j->pending)
 			return;
-		__attribute__((fallthrough));
+		break;
 	default:
-		finish(j);
+		break;
 	}
+	finish(j);
 }
 
 /* the value of URI parameter @name in @p (";a=b;c"), into @out */
@@ -777,6 +782,12 @@ void sip_resolve(const char *uri, sip_resolve_cb cb, void *arg)
 	j->host[hl] = '\0';
 	if (j->host[hl - 1] == '.')
 		j->host[hl - 1] = '\0';		/* a fully qualified name */
+	if (!u.port && j->tp >= 0) {
+		/* a transport, no port: SRV of that transport (4.1) */
+		j->stage = ST_NAPTR;
+		stage_done(j);
+		return;
+	}
 	if (u.port) {
 		/* a port: A and AAAA only (4.2) */
 		add_host(j, j->host, u.port, j->tp >= 0 ? (enum tp_kind)j->tp :
@@ -784,12 +795,6 @@ void sip_resolve(const char *uri, sip_resolve_cb cb, void *arg)
 		j->stage = ST_ADDR;
 		ask(j, j->host, 1, 0);
 		ask(j, j->host, 28, 0);
-	} else if (j->tp >= 0) {
-		/* a transport, no port: SRV of that transport (4.1) */
-		j->stage = ST_NAPTR;
-		j->pending = 0;
-		stage_done(j);
-		return;
 	} else {
 		j->stage = ST_NAPTR;
 		ask(j, j->host, 35, 0);

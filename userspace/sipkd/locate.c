@@ -22,6 +22,10 @@
 
 #include "sipkd.h"
 
+/* requests waiting for DNS or a connect: beyond, 503 at once */
+#define LOCATE_MAX	4096
+static unsigned int n_jobs;
+
 struct locjob {
 	struct rxinfo rx;
 	char *uri;
@@ -34,6 +38,7 @@ struct locjob {
 
 static void job_free(struct locjob *j)
 {
+	n_jobs--;
 	free(j->uri);
 	free(j);
 }
@@ -113,13 +118,23 @@ static void on_located(void *arg, int err, const struct sip_target *t, int n)
 void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
 		    const char *uri, bool pop)
 {
-	struct locjob *j = calloc(1, sizeof(*j) + m->len);
+	struct locjob *j;
 
-	if (!j || !uri || !(j->uri = strdup(uri))) {
+	if (n_jobs >= LOCATE_MAX) {
+		log_info("%u requests wait for DNS or TCP already: 503 for %s",
+			 n_jobs, uri);
+		reply(m, rx, 503, "Service Unavailable", NULL);
+		return;
+	}
+	j = calloc(1, sizeof(*j) + m->len);
+	if (j && uri)
+		j->uri = strdup(uri);
+	if (!j || !j->uri) {
 		free(j);
 		reply(m, rx, 500, "Server Internal Error", NULL);
 		return;
 	}
+	n_jobs++;
 	j->rx = *rx;
 	j->pop = pop;
 	j->len = m->len;

@@ -240,8 +240,6 @@ typedef void (*transport_done_fn)(void *arg, int err);
 int transport_send_target(const struct sip_target *t, const void *buf,
 			  size_t len, unsigned int flags,
 			  transport_done_fn done, void *arg);
-/* our address towards @a as a Via sent-by (the port of our listeners) */
-int transport_self(const struct sipk_addr *a, struct sipk_addr *self);
 /* the top Via's transport ("UDP", "TCP") changed in place; 0 or -1 */
 int via_set_transport(u8 *buf, size_t len, const char *tp);
 /* the listener to send to @a from, and our address and port as a Via */

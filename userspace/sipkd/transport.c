@@ -87,6 +87,7 @@ struct conn {
 	bool connecting;	/* not up yet: messages in @pend */
 	struct pending *pend, **pend_tail;
 	unsigned int n_pend;
+	int err;		/* why the connect failed, -errno */
 };
 
 #define MCAST_GROUP	"224.0.1.75"	/* sip.mcast.net, RFC 3261 10.2.6 */
@@ -506,7 +507,7 @@ static void conn_free(struct conn *c)
 		  (unsigned long long)c->id, c->outgoing ? "to" : "from",
 		  sa_fmt((struct sockaddr *)&c->peer, a, sizeof(a)));
 	bufferevent_free(c->bev);	/* closes the socket */
-	pending_fail(c, -ECONNABORTED);
+	pending_fail(c, c->err ? c->err : -ECONNABORTED);
 	free(c);
 }
 
@@ -660,7 +661,8 @@ static void on_conn_event(struct bufferevent *bev, short what, void *arg)
 		log_info("tcp: cannot connect to %s: %s",
 			 sipk_addr_fmt(&c->peer_a, a, sizeof(a)),
 			 err ? strerror(err) : "failed");
-		pending_fail(c, -(err ? err : ECONNREFUSED));
+		/* failed once it is out of the pool (a retry opens anew) */
+		c->err = -(err ? err : ECONNREFUSED);
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		conn_free(c);
@@ -852,13 +854,6 @@ int transport_route(const struct sipk_addr *a, struct dest *d,
 	return 0;
 }
 
-int transport_self(const struct sipk_addr *a, struct sipk_addr *self)
-{
-	struct dest d;
-
-	return transport_route(a, &d, self);
-}
-
 static int udp_send_to(const struct sipk_addr *to, const void *buf,
 		       size_t len)
 {
@@ -923,8 +918,9 @@ static struct conn *conn_to(const struct sipk_addr *to)
 				  strerror(errno));
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c || !(c->bev = bufferevent_socket_new(evbase, fd,
-						    BEV_OPT_CLOSE_ON_FREE))) {
+	if (c)
+		c->bev = bufferevent_socket_new(evbase, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c || !c->bev) {
 		free(c);
 		close(fd);
 		return NULL;
@@ -980,8 +976,8 @@ int transport_send_target(const struct sip_target *t, const void *buf,
 		d.conn = c->id;
 		return transport_send(&d, buf, len) ? -1 : 0;
 	}
-	if (c->n_pend >= CONN_PENDING_MAX ||
-	    !(p = malloc(sizeof(*p) + len))) {
+	p = c->n_pend < CONN_PENDING_MAX ? malloc(sizeof(*p) + len) : NULL;
+	if (!p) {
 		log_info("tcp: too much waiting for the connection to %s: %zu octets dropped",
 			 sipk_addr_fmt(&t->addr, a, sizeof(a)), len);
 		return -1;
