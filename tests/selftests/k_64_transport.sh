@@ -248,5 +248,5 @@ check "transport: no DNS server answers: 503" sipp_ok gone 1
 check "transport: sipkd stopped cleanly" t64_stop
 check "transport: no error in sipkd's log" sh -c "! grep -E ' (error): ' '$SD64/sipkd.log'"
 check "transport: no oops or warning" kernel_clean
-[ -n "${SIPK_VM_SCRATCH:-}" ] && cp "$SD64/sipkd.log" "$SD64/dnsmasq.log" "$SIPK_VM_SCRATCH/" 2>/dev/null
+[ -n "${SIPK_VM_SCRATCH:-}" ] && { cp "$SD64/sipkd.log" "$SIPK_VM_SCRATCH/k64-sipkd.log"; cp "$SD64/dnsmasq.log" "$SIPK_VM_SCRATCH/k64-dnsmasq.log"; } 2>/dev/null
 true
