@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # sipkd's transports and server location, on the wire:
 # - RFC 3263 with a real DNS server (dnsmasq in the proxy namespace on
-#   198.18.2.53): NAPTR -> SRV -> A to a SIPp UAS, A/AAAA only when the
-#   URI has a port (an IPv6-only name: the call goes over IPv6), SRV
-#   without NAPTR giving TCP, answers cached (one NAPTR query for many
-#   calls), a name that does not exist: 404;
+#   198.18.2.53): NAPTR -> SRV -> A to a SIPp UAS; A/AAAA only when the
+#   URI has a port (an IPv6-only name: the call goes over IPv6); SRV
+#   without NAPTR giving TCP; ;transport=tcp without a port (SRV of that
+#   transport only); NAPTR ordering TCP first, refused, then the UDP
+#   target (4.3); answers cached (one NAPTR query for many calls); a name
+#   that does not exist: 404; no DNS server: 503;
 # - RFC 3261 18.1.1: a request of 2.5 KB to a UDP contact goes over TCP
 #   to a SIPp UAS that listens on TCP only, its 200 back on that same
-#   connection, one connection for several requests; with nothing
-#   listening on TCP, over UDP instead;
+#   connection, one connection for several requests, closed when idle;
+#   with nothing listening on TCP, over UDP instead;
 # - multicast REGISTER to sip.mcast.net (224.0.1.75): a 200 by unicast,
 #   and the binding in the kernel's table.
 SIPKD=${SIPKD:-$TOP/build/sipkd}
@@ -134,6 +136,7 @@ min-expires = 30
 kernel-retry = 1
 dns-server = $DNS64
 multicast = a-px
+tcp-idle-timeout = 4
 
 [domain $DOM64]
 EOF
@@ -211,6 +214,10 @@ sipp_uac m1 -sf "$SCEN/uac_big_message.xml" "$PX4:5060" \
 check "transport: 3 MESSAGEs of 2.5 KB to a UDP contact get their 200" sipp_ok m1 3
 check "transport: ... one TCP connection from the proxy to $UAS4:5070, reused" \
 	sh -c "[ \$(ip netns exec sipk-proxy ss -Htn state established dst $UAS4:5070 | wc -l) = 1 ]"
+sleep 5
+check "transport: ... closed by sipkd after tcp-idle-timeout (4 s) without traffic" \
+	sh -c "[ \$(ip netns exec sipk-proxy ss -Htn state established dst $UAS4:5070 | wc -l) = 0 ] &&
+	       grep -q 'tcp: connection [0-9]* to $UAS4:5070 closed' '$SD64/sipkd.log'"
 sipp_uas_wait 0
 check "transport: ... sipkd sent them over TCP (fwd_tcp +3)" t64_grew fwd_tcp "$TCP0" 3
 check "transport: ... the TCP-only UAS got them over TCP, answered on the connection" \
