@@ -5,7 +5,8 @@
 #   URI has a port (an IPv6-only name: the call goes over IPv6); SRV
 #   without NAPTR giving TCP; ;transport=tcp without a port (SRV of that
 #   transport only); NAPTR ordering TCP first, refused, then the UDP
-#   target (4.3); answers cached (one NAPTR query for many calls); a name
+#   target (4.3); a record-routed dialog whose remote target is a host
+#   name; answers cached (one NAPTR query for many calls); a name
 #   that does not exist: 404; no DNS server: 503;
 # - RFC 3261 18.1.1: a request of 2.5 KB to a UDP contact goes over TCP
 #   to a SIPp UAS that listens on TCP only, its 200 back on that same
@@ -137,6 +138,7 @@ kernel-retry = 1
 dns-server = $DNS64
 multicast = a-px
 tcp-idle-timeout = 4
+record-route = yes
 
 [domain $DOM64]
 EOF
@@ -179,6 +181,40 @@ check "transport: $N64 calls to sip:tcp@$DOM64 reach a TCP-only UAS, 0 failed" \
 check "transport: ... the UAS saw TCP only, and answered on that connection" \
 	sh -c "[ \$(grep -c 'TCP message received' '$WORK/u3.msg') -ge $((3 * N64)) ] &&
 	       [ \$(grep -c 'TCP message sent' '$WORK/u3.msg') -ge $((3 * N64)) ]"
+
+# ---- a record-routed dialog whose remote target is a host name ----
+sed 's/^Contact: <sip:\[local_ip\]:/Contact: <sip:uashost.name.test:/' \
+	"$SCEN/uas_rr.xml" >"$SD64/uas_rr_name.xml"
+check "transport: REGISTER contact sip:rr@uashost.name.test:5060" \
+	t64_reg rr "sip:rr@uashost.name.test:5060"
+t64_uas u8 $UAS4 5060 -sf "$SD64/uas_rr_name.xml"
+sipp_uac c8 -sf "$SCEN/uac_rr.xml" "$PX4:5060" -key ruri "sip:rr@$DOM64" \
+	-i $UAC4 -p 5060 -m "$N64" -r 10 -l "$N64"
+sipp_uas_wait 0
+check "transport: $N64 record-routed calls, ACK and BYE to a host-name remote target (Route MAC checked after DNS), 0 failed" \
+	sipp_ok c8 "$N64"
+check "transport: ... the UAS got the BYEs for sip:uashost.name.test" \
+	sh -c "[ \$(grep -c '^BYE sip:uashost.name.test:5060' '$WORK/u8.msg') -ge $N64 ]"
+
+# the same with a Route whose MAC sipkd did not make: no relaying
+sip_request BYE "sip:uashost.name.test:5060" "SIP/2.0/UDP $UAC4:5081;branch=z9hG4bKforged64" \
+	forged64@uac "Route: <sip:$PX4;lr;sk=0123456789abcdef>" >"$SD64/forged.sip"
+t64_forged() {
+	local l1 l2
+	# not stop_listeners: sipkd and dnsmasq are jobs of this shell too
+	listen_in sipk-uac $UAC4 5081 forged-resp
+	l1=$!
+	listen_in sipk-uas $UAS4 5060 forged-uas
+	l2=$!
+	udp_send sipk-uac $UAC4 5082 $PX4 5060 "$SD64/forged.sip"
+	wait_got forged-resp 1
+	sleep 0.3
+	kill "$l1" "$l2" 2>/dev/null
+	wait "$l1" "$l2" 2>/dev/null
+	head -n 1 "$WORK/forged-resp/0000"
+	grep -q '^SIP/2.0 403 ' "$WORK/forged-resp/0000" && [ "$(got forged-uas)" = 0 ]
+}
+check "transport: a forged Route to a host-name target: 403, nothing reaches the UAS" t64_forged
 
 # ---- a transport parameter, no port: SRV of that transport only ----
 check "transport: REGISTER contact sip:tt@uas.name.test;transport=tcp" \

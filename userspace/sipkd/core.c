@@ -760,6 +760,13 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 				return;
 			}
 		}
+		/* ... whose remote target is a host name: locate it first */
+		if (m->route_count == 1 && m->ruri.host_type == SIPK_HOST_NAME &&
+		    route_is_self(m) &&
+		    !domain_find(m->buf + m->ruri.host.off, m->ruri.host.len)) {
+			forward_locate_dialog(m, rx);
+			return;
+		}
 		if (m->route_count != 1 || !route_is_self(m)) {
 			/* TODO(phase 2): follow foreign Routes (loose routing) */
 			if (!ack)

@@ -14,6 +14,11 @@
  *	every target failed (connection refused,
  *	timed out, no route)			503 Service Unavailable
  *
+ * An in-dialog request whose Route is ours and whose remote target (the
+ * Request-URI) is a host name goes only to a target that the Route's MAC
+ * names (where the dialog was set up to go; 403 otherwise), as requests
+ * to IP literals do in core.c.
+ *
  * An ACK is never answered; it is simply not forwarded then.
  */
 #include <errno.h>
@@ -28,8 +33,10 @@ static unsigned int n_jobs;
 
 struct locjob {
 	struct rxinfo rx;
-	char *uri;
+	char *uri;		/* to locate */
 	bool pop;
+	bool dialog;		/* only to targets our Route's MAC names */
+	bool verified;		/* one of them was */
 	struct sip_target t[SIP_MAX_TARGETS];
 	int n, next;
 	size_t len;
@@ -71,8 +78,17 @@ static void try_next(struct locjob *j)
 		struct sipk_msg m;
 		int r;
 
+		const struct sip_target *t = &j->t[j->next++];
+
 		sipk_parse(j->buf, j->len, &m);
-		r = forward_to(&m, &j->rx, j->uri, &j->t[j->next++], j->pop,
+		if (j->dialog) {
+			/* not an open relay: where the dialog was set up to go */
+			if (!sipk_route_is_ours(&m, &fwd_key, &j->rx.src_a,
+						&t->addr))
+				continue;
+			j->verified = true;
+		}
+		r = forward_to(&m, &j->rx, j->dialog ? NULL : j->uri, t, j->pop,
 			       on_sent, j);
 		if (r == 1)
 			return;		/* on_sent follows */
@@ -81,8 +97,13 @@ static void try_next(struct locjob *j)
 			return;
 		}
 	}
-	log_info("%s: no target took the request: 503", j->uri);
-	job_reply(j, 503, "Service Unavailable");
+	if (j->dialog && !j->verified) {
+		log_info("%s: no target our Route names: 403", j->uri);
+		job_reply(j, 403, "Forbidden (Route not ours, no relaying)");
+	} else {
+		log_info("%s: no target took the request: 503", j->uri);
+		job_reply(j, 503, "Service Unavailable");
+	}
 	job_free(j);
 }
 
@@ -115,8 +136,33 @@ static void on_located(void *arg, int err, const struct sip_target *t, int n)
 	try_next(j);
 }
 
+static struct locjob *job_new(const struct sipk_msg *m,
+			      const struct rxinfo *rx, const char *uri, bool pop);
+
 void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
 		    const char *uri, bool pop)
+{
+	struct locjob *j = job_new(m, rx, uri, pop);
+
+	if (j)
+		sip_resolve(j->uri, on_located, j);
+}
+
+void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx)
+{
+	char *uri = strndup((const char *)m->buf + m->ruri.all.off,
+			    m->ruri.all.len);
+	struct locjob *j = uri ? job_new(m, rx, uri, true) : NULL;
+
+	free(uri);
+	if (!j)
+		return;
+	j->dialog = true;
+	sip_resolve(j->uri, on_located, j);
+}
+
+static struct locjob *job_new(const struct sipk_msg *m,
+			      const struct rxinfo *rx, const char *uri, bool pop)
 {
 	struct locjob *j;
 
@@ -124,7 +170,7 @@ void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
 		log_info("%u requests wait for DNS or TCP already: 503 for %s",
 			 n_jobs, uri);
 		reply(m, rx, 503, "Service Unavailable", NULL);
-		return;
+		return NULL;
 	}
 	j = calloc(1, sizeof(*j) + m->len);
 	if (j && uri)
@@ -132,12 +178,12 @@ void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
 	if (!j || !j->uri) {
 		free(j);
 		reply(m, rx, 500, "Server Internal Error", NULL);
-		return;
+		return NULL;
 	}
 	n_jobs++;
 	j->rx = *rx;
 	j->pop = pop;
 	j->len = m->len;
 	memcpy(j->buf, m->buf, m->len);
-	sip_resolve(j->uri, on_located, j);
+	return j;
 }

@@ -308,6 +308,12 @@ int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
 /* @m for @uri, a target without an address: located, then forwarded */
 void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
 		    const char *uri, bool pop);
+/*
+ * An in-dialog request with our Route and a host name as its remote
+ * target: located, then forwarded (Route popped) to the first target
+ * the Route's MAC names; 403 when it names none.
+ */
+void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx);
 
 /* ---- trans.c ---- */
 struct stx;
