@@ -75,10 +75,20 @@ t64_uas() {
 	sleep 0.3
 }
 
+# t64_warm USER: one OPTIONS to USER@DOM64 before the UAS runs, so that
+# the first INVITE does not wait for DNS (under TCG that wait makes the
+# UAC retransmit, and SIPp's UAS mishandles retransmitted INVITEs)
+t64_warm() {
+	sip_request OPTIONS "sip:$1@$DOM64" "SIP/2.0/UDP $UAC4:5085;branch=z9hG4bKw$1" \
+		"warm-$1@uac" >"$SD64/warm-$1.sip"
+	udp_send sipk-uac $UAC4 5085 $PX4 5060 "$SD64/warm-$1.sip"
+	sleep 1
+}
+
 # t64_calls NAME USER N: N calls to USER@DOM64 from the uac
 t64_calls() {
 	sipp_uac "$1" -sf "$SCEN/uac_call.xml" "$PX4:5060" \
-		-key ruri "sip:$2@$DOM64" -i $UAC4 -p 5060 -m "$3" -r 10 -l "$3"
+		-key ruri "sip:$2@$DOM64" -i $UAC4 -p 5060 -m "$3" -r 5 -l "$3"
 	sipp_uas_wait 0
 	sipp_ok "$1" "$3"
 }
@@ -152,6 +162,7 @@ check "transport: REGISTER contact sip:uas@uas.name.test (a host name)" \
 	t64_reg uas "sip:uas@uas.name.test"
 check "transport: a host-name contact stays out of the kernel" \
 	sh -c "! ip netns exec sipk-proxy $SIPKCTL loc show | grep -q 'uas.name.test'"
+t64_warm uas
 t64_uas u1 $UAS4 5060 -sn uas
 check "transport: $N64 calls to sip:uas@$DOM64 reach the UAS via NAPTR/SRV/A, 0 failed" \
 	t64_calls c1 uas "$N64"
@@ -165,6 +176,7 @@ check "transport: the UAS got the INVITEs over UDP from the proxy" \
 # ---- a port: A/AAAA only; an IPv6-only name ----
 check "transport: REGISTER contact sip:uas@v6.name.test:5060 (AAAA only)" \
 	t64_reg v6 "sip:uas@v6.name.test:5060"
+t64_warm v6
 t64_uas u2 $UAS6 5060 -sn uas
 check "transport: $N64 calls to sip:v6@$DOM64 go over IPv6 to [$UAS6], 0 failed" \
 	t64_calls c2 v6 "$N64"
@@ -175,6 +187,7 @@ check "transport: dnsmasq: AAAA v6.name.test asked, no NAPTR or SRV for it (port
 # ---- SRV without NAPTR: TCP ----
 check "transport: REGISTER contact sip:tcp@srv.name.test (only _sip._tcp SRV)" \
 	t64_reg tcp "sip:tcp@srv.name.test"
+t64_warm tcp
 t64_uas u3 $UAS4 5060 -sn uas -t t1
 check "transport: $N64 calls to sip:tcp@$DOM64 reach a TCP-only UAS, 0 failed" \
 	t64_calls c3 tcp "$N64"
@@ -187,6 +200,7 @@ sed 's/^Contact: <sip:\[local_ip\]:/Contact: <sip:uashost.name.test:/' \
 	"$SCEN/uas_rr.xml" >"$SD64/uas_rr_name.xml"
 check "transport: REGISTER contact sip:rr@uashost.name.test:5060" \
 	t64_reg rr "sip:rr@uashost.name.test:5060"
+t64_warm rr
 t64_uas u8 $UAS4 5060 -sf "$SD64/uas_rr_name.xml"
 sipp_uac c8 -sf "$SCEN/uac_rr.xml" "$PX4:5060" -key ruri "sip:rr@$DOM64" \
 	-i $UAC4 -p 5060 -m "$N64" -r 10 -l "$N64"
@@ -219,6 +233,7 @@ check "transport: a forged Route to a host-name target: 403, nothing reaches the
 # ---- a transport parameter, no port: SRV of that transport only ----
 check "transport: REGISTER contact sip:tt@uas.name.test;transport=tcp" \
 	t64_reg tt "sip:tt@uas.name.test;transport=tcp"
+t64_warm tt
 t64_uas u7 $UAS4 5060 -sn uas -t t1
 check "transport: $N64 calls to sip:tt@$DOM64 reach the TCP-only UAS (NAPTR says UDP first), 0 failed" \
 	t64_calls c7 tt "$N64"
@@ -278,6 +293,20 @@ sipp_uac mc -sf "$SCEN/sipkd_uas_register.xml" 224.0.1.75:5060 \
 check "transport: REGISTER to 224.0.1.75 from the uac gets its 200 (by unicast)" sipp_ok mc 1
 check "transport: ... the binding is in the kernel (sipkctl loc show)" \
 	t64_kloc "sip:mc@$DOM64 contact sip:mc@$UAC4:5072"
+sip_request OPTIONS "sip:$DOM64" "SIP/2.0/UDP $UAC4:5083;branch=z9hG4bKmc64" \
+	mc64@uac >"$SD64/mc-options.sip"
+t64_mc_other() {
+	local l
+	listen_in sipk-uac $UAC4 5083 mc-resp
+	l=$!
+	udp_send sipk-uac $UAC4 5084 224.0.1.75 5060 "$SD64/mc-options.sip"
+	sleep 1
+	kill "$l" 2>/dev/null
+	wait "$l" 2>/dev/null
+	[ "$(got mc-resp)" = 0 ] &&
+		grep -q 'multicast: dropped a datagram other than REGISTER' "$SD64/sipkd.log"
+}
+check "transport: an OPTIONS to 224.0.1.75 is dropped, not answered" t64_mc_other
 
 # ---- the DNS server gone: 503 ----
 kill "$DNSMASQ_PID" 2>/dev/null

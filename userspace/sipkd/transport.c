@@ -27,9 +27,10 @@
  *
  * Multicast ("multicast = IFNAME"): sip.mcast.net (224.0.1.75) joined on
  * that interface, on the wildcard IPv4 UDP socket of the port if there
- * is one, else on a socket of its own bound to 224.0.1.75; what arrives
- * there is handled like any request (the registrar takes REGISTER, RFC
- * 3261 10.2.6) and answered by unicast from an address of ours.
+ * is one, else on a socket of its own bound to 224.0.1.75; a REGISTER
+ * that arrives there goes to the registrar (RFC 3261 10.2.6) and is
+ * answered by unicast from an address of ours; anything else sent to
+ * the group is dropped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -302,6 +303,14 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			struct dest d;
 
 			rx.has_local = false;
+			/* REGISTER only (10.2.6): the group routes nothing */
+			if (n < 9 || memcmp(rxbuf, "REGISTER ", 9)) {
+				STAT(ST_DROPPED);
+				log_debug("multicast: dropped a datagram other than REGISTER from %s",
+					  sa_fmt((struct sockaddr *)&rx.src,
+						 (char[64]){ 0 }, 64));
+				continue;
+			}
 			if (l == &mcast_l) {
 				if (transport_route(&rx.src_a, &d, &self))
 					continue;
