@@ -21,8 +21,12 @@ PKGS=(
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 	# sipkd: event loop, database (its digests use libssl-dev above)
 	libevent-dev libsqlite3-dev
+	# sipkd: RFC 3263 server location (NAPTR, SRV, A, AAAA)
+	libc-ares-dev
 	# tests and benchmarks
 	sip-tester python3 netcat-openbsd tcpdump procps gnuplot-nox kamailio
+	# a DNS server inside the test VM (sipkd's RFC 3263 tests)
+	dnsmasq-base
 )
 
 KSRC=/usr/src/linux-source-6.1

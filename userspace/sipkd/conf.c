@@ -39,6 +39,9 @@ void conf_defaults(struct config *c)
 	c->kernel_retry = 10;
 	c->fork_mode = FORK_PARALLEL;
 	c->fork_timeout = 20;
+	c->tcp_idle = 600;
+	c->tcp_connect_timeout = 5;
+	c->udp_max = 1300;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -289,6 +292,74 @@ static int global_key(struct config *c, const char *file, unsigned int line,
 	if (!strcmp(key, "tcp"))
 		return parse_bool(val, &c->tcp) ? (conf_err(file, line,
 			"invalid value \"%s\" for %s (want yes or no)", val, key), -1) : 0;
+	if (!strcmp(key, "dns-server")) {
+		/* repeatable: "198.18.2.53", "[2001:db8::53]:5353", a list */
+		size_t ol = c->dns_servers ? strlen(c->dns_servers) : 0;
+		char *n;
+
+		char one[64];
+		const char *p = val;
+		bool bad = !*val;
+
+		/* each entry an address, as c-ares takes it */
+		while (!bad && *p) {
+			size_t l = strcspn(p, ",");
+			struct sipk_addr a;
+
+			bad = !l || l >= sizeof(one);
+			if (!bad) {
+				memcpy(one, p, l);
+				one[l] = '\0';
+				bad = sipk_addr_parse(one, &a) != 0;
+			}
+			p += l;
+			if (*p == ',' && !*++p)
+				bad = true;
+		}
+		if (bad) {
+			conf_err(file, line, "invalid value \"%s\" for %s (want ADDRESS[:PORT], IPv6 in brackets, comma-separated)",
+				 val, key);
+			return -1;
+		}
+		n = realloc(c->dns_servers, ol + strlen(val) + 2);
+		if (!n) {
+			fprintf(stderr, "sipkd: out of memory\n");
+			exit(EXIT_RUNTIME);
+		}
+		if (ol)
+			n[ol++] = ',';
+		strcpy(n + ol, val);
+		c->dns_servers = n;
+		return 0;
+	}
+	if (!strcmp(key, "multicast")) {
+		free(c->multicast_if);
+		c->multicast_if = NULL;
+		if (!strcasecmp(val, "no") || !strcasecmp(val, "off"))
+			return 0;
+		if (!*val || strlen(val) >= 16) {
+			conf_err(file, line, "invalid value \"%s\" for %s (want an interface name, or no)",
+				 val, key);
+			return -1;
+		}
+		c->multicast_if = xstrdup(val);
+		return 0;
+	}
+	if (!strcmp(key, "tcp-idle-timeout")) {
+		if (parse_uint(val, 1, 86400, &c->tcp_idle))
+			goto bad_num;
+		return 0;
+	}
+	if (!strcmp(key, "tcp-connect-timeout")) {
+		if (parse_uint(val, 1, 600, &c->tcp_connect_timeout))
+			goto bad_num;
+		return 0;
+	}
+	if (!strcmp(key, "udp-max-size")) {
+		if (parse_uint(val, 200, SIPK_MAX_MSG, &c->udp_max))
+			goto bad_num;
+		return 0;
+	}
 	if (!strcmp(key, "min-expires")) {
 		if (parse_uint(val, 1, INT_MAX, &c->min_expires))
 			goto bad_num;

@@ -352,14 +352,24 @@ static bool rewritable(const struct sipk_msg *m, const struct rxinfo *rx)
 	       m->reason_code == SIPK_R_PROXY_REQUIRE;
 }
 
-static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
-		    const char *uri, const struct sipk_addr *dst, u8 pop)
+/*
+ * Forwards @m to @t (RFC 3261 16.6) over @t's transport, popping @pop
+ * Routes of ours; over TCP too when it is larger than udp-max-size
+ * (18.1.1, UDP again if the connection is refused).  Return: 0 sent or
+ * answered, 1 waiting for a TCP connect (@done follows), -1 not sent
+ * (the caller tries the next target or answers 503).
+ */
+int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
+	       const char *uri, const struct sip_target *t, u8 pop,
+	       transport_done_fn done, void *arg)
 {
+	const struct sipk_addr *dst = &t->addr;
 	struct sipk_msg mm = *m;
 	struct sipk_addr self;
 	struct dest d;
 	char a[64], fl[80];
-	int len;
+	unsigned int flags = 0;
+	int len, r;
 	struct sipk_fwd f = {
 		.m = &mm,
 		.key = &fwd_key,
@@ -373,7 +383,7 @@ static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
 			 first_line(m->buf, m->len, fl, sizeof(fl)),
 			 sipk_addr_fmt(dst, a, sizeof(a)));
 		reply(m, rx, 482, "Loop Detected", NULL);
-		return;
+		return 0;
 	}
 	if (!rewritable(m, rx)) {
 		char w[160];
@@ -381,14 +391,13 @@ static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
 		snprintf(w, sizeof(w), "Warning: 399 sipkd \"cannot forward: %s\"\r\n",
 			 sipk_reason_name(m->reason_code));
 		reply(m, rx, 400, "Bad Request", w);
-		return;
+		return 0;
 	}
 	mm.verdict = SIPK_OK;
 	if (transport_route(dst, &d, &self)) {
 		log_info("no route to %s for %s", sipk_addr_fmt(dst, a, sizeof(a)),
 			 first_line(m->buf, m->len, fl, sizeof(fl)));
-		reply(m, rx, 503, "Service Unavailable", NULL);
-		return;
+		return -1;
 	}
 	f.self = self;
 	if (rx->has_local) {
@@ -404,23 +413,51 @@ static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
 	len = sipk_build_request(&f, outbuf, sizeof(outbuf));
 	if (len == -ENOSPC) {
 		reply(m, rx, 513, "Message Too Large", NULL);
-		return;
+		return 0;
 	}
 	if (len < 0) {
 		log_info("cannot forward %s: the rewriter refused it",
 			 first_line(m->buf, m->len, fl, sizeof(fl)));
 		reply(m, rx, 500, "Server Internal Error", NULL);
-		return;
+		return 0;
 	}
 	mark_branch(outbuf, (size_t)len);
-	log_debug("fwd %s -> %s", first_line(outbuf, (size_t)len, fl, sizeof(fl)),
-		  sipk_addr_fmt(dst, a, sizeof(a)));
-	if (transport_send(&d, outbuf, (size_t)len))
-		return;
+	{
+		struct sip_target tt = *t;
+
+		if (tt.tp == TP_UDP && (unsigned int)len > conf.udp_max) {
+			tt.tp = TP_TCP;		/* RFC 3261 18.1.1 */
+			flags |= TX_FALLBACK_UDP;
+		}
+		if (tt.tp == TP_TCP && via_set_transport(outbuf, (size_t)len, "TCP"))
+			return -1;
+		log_debug("fwd %s -> %s %s", first_line(outbuf, (size_t)len, fl, sizeof(fl)),
+			  tt.tp == TP_TCP ? "tcp" : "udp", sipk_addr_fmt(dst, a, sizeof(a)));
+		if (tt.tp == TP_UDP)	/* the socket is known: as before */
+			r = transport_send(&d, outbuf, (size_t)len) ? -1 : 0;
+		else
+			r = transport_send_target(&tt, outbuf, (size_t)len,
+						  flags, done, arg);
+		if (r < 0)
+			return -1;
+		if (tt.tp == TP_TCP)
+			STAT(ST_FWD_TCP);
+	}
 	STAT(ST_FWD_REQUEST);
 	if (m->method == SIPK_M_INVITE)
 		STAT(ST_FWD_INVITE);
-	/* TODO(phase 2): above 1300 octets, TCP (RFC 3261 18.1.1) */
+	return r;
+}
+
+static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
+		    const char *uri, const struct sipk_addr *dst, u8 pop)
+{
+	struct sip_target t = { .addr = *dst, .tp = TP_UDP };
+
+	if (!dst->family)	/* a host name, TCP: RFC 3263 first */
+		forward_locate(m, rx, uri, pop);
+	else if (forward_to(m, rx, uri, &t, pop, NULL, NULL) < 0)
+		reply(m, rx, 503, "Service Unavailable", NULL);
 }
 
 static void handle_response(const struct sipk_msg *m, const struct rxinfo *rx)
@@ -472,10 +509,18 @@ static void handle_response(const struct sipk_msg *m, const struct rxinfo *rx)
 		memset(&d, 0, sizeof(d));
 		d.conn = transport_conn_find(&dst);
 		if (!d.conn) {
-			STAT(ST_DROPPED);
-			log_info("no connection to %s any more for %s: dropped",
-				 sipk_addr_fmt(&dst, a, sizeof(a)),
-				 first_line(m->buf, m->len, fl, sizeof(fl)));
+			/* gone: a new one to the Via's address (18.2.2) */
+			struct sip_target t = { .addr = dst, .tp = TP_TCP };
+
+			if (transport_send_target(&t, outbuf, (size_t)len, 0,
+						  NULL, NULL) < 0) {
+				STAT(ST_DROPPED);
+				log_info("no connection to %s for %s: dropped",
+					 sipk_addr_fmt(&dst, a, sizeof(a)),
+					 first_line(m->buf, m->len, fl, sizeof(fl)));
+			} else {
+				STAT(ST_FWD_RESPONSE);
+			}
 			return;
 		}
 	} else if (len < 0 || transport_route(&dst, &d, &self)) {
@@ -660,6 +705,13 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 		 */
 		if (!sipk_route_next(m, &fwd_key, &rx->src_a, &dst, &npop)) {
 			forward(m, rx, NULL, &dst, npop);
+			return;
+		}
+		/* ... whose remote target is a host name: locate it first */
+		if (m->route_count == 1 && m->ruri.host_type == SIPK_HOST_NAME &&
+		    route_is_self(m) &&
+		    !domain_find(m->buf + m->ruri.host.off, m->ruri.host.len)) {
+			forward_locate_dialog(m, rx);
 			return;
 		}
 		if (m->route_count != 1 || !route_is_self(m)) {

@@ -127,7 +127,11 @@ int db_store_aor(const char *aor, const struct binding *list)
 	if (step_done(st_del_aor))
 		goto fail;
 	for (b = list; b; b = b->next) {
-		sipk_addr_fmt(&b->dst, dst, sizeof(dst));
+		/* "-": located when used (a host name, TCP: RFC 3263) */
+		if (b->dst.family)
+			sipk_addr_fmt(&b->dst, dst, sizeof(dst));
+		else
+			snprintf(dst, sizeof(dst), "-");
 		sipk_addr_fmt(&b->src, src, sizeof(src));
 		sqlite3_bind_text(st_insert, 1, aor, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st_insert, 2, b->uri, -1, SQLITE_STATIC);
@@ -188,7 +192,7 @@ int db_load(time_t now)
 		b->cseq = (u32)sqlite3_column_int64(st, 5);
 		b->flags = (u32)sqlite3_column_int64(st, 6);
 		b->updated = (time_t)sqlite3_column_int64(st, 9);
-		if (sipk_addr_parse(dst, &b->dst)) {
+		if (strcmp(dst, "-") && sipk_addr_parse(dst, &b->dst)) {
 			log_warn("database %s: binding %s -> %s has a bad address \"%s\", dropped",
 				 db_path, aor, uri, dst);
 			binding_free(b);

@@ -268,8 +268,12 @@ void kernel_push(const char *aor, struct binding *b, time_t now)
 	b->in_kernel = false;
 	if (!active || left <= 0)
 		return;
-	if (strlen(b->uri) >= SIPK_URI_MAX || strlen(aor) >= SIPK_AOR_MAX ||
-	    !b->dst.family) {
+	if (!b->dst.family) {
+		log_debug("kernel: %s -> %s stays in userspace (located by sipkd: a host name or not UDP)",
+			  aor, b->uri);
+		return;
+	}
+	if (strlen(b->uri) >= SIPK_URI_MAX || strlen(aor) >= SIPK_AOR_MAX) {
 		log_info("kernel: %s -> %s stays in userspace (too long for the kernel's table)",
 			 aor, b->uri);
 		return;

@@ -46,6 +46,9 @@ static const char *const stat_names[ST_MAX] = {
 	[ST_FORK] = "fork", [ST_FORK_BRANCH] = "fork_branch",
 	[ST_FORK_CANCEL] = "fork_cancel", [ST_FORK_ACK] = "fork_ack",
 	[ST_FORK_TIMEOUT] = "fork_timeout",
+	[ST_FWD_TCP] = "fwd_tcp", [ST_TCP_FALLBACK] = "tcp_fallback",
+	[ST_TCP_FAILED] = "tcp_failed", [ST_DNS_RESOLVED] = "dns_resolved",
+	[ST_DNS_FAILED] = "dns_failed",
 };
 
 void stats_log(void)
@@ -55,9 +58,9 @@ void stats_log(void)
 	unsigned int aors, bindings, i;
 
 	aors = loc_count(&bindings);
-	n += (size_t)snprintf(buf, sizeof(buf), "stats: aors=%u bindings=%u transactions=%u proxied=%u tcp_connections=%u kernel=%s",
+	n += (size_t)snprintf(buf, sizeof(buf), "stats: aors=%u bindings=%u transactions=%u proxied=%u tcp_connections=%u dns_cache=%u kernel=%s",
 			      aors, bindings, stx_count(), proxy_count(),
-			      transport_conn_count(),
+			      transport_conn_count(), dns_cache_count(),
 			      kernel_active() ? "on" : "off");
 	for (i = 0; i < ST_MAX && n < sizeof(buf); i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s=%llu",
@@ -356,6 +359,8 @@ int main(int argc, char **argv)
 		fail(EXIT_RUNTIME);
 	if (transport_open())
 		fail(EXIT_RUNTIME);
+	if (dns_open())
+		fail(EXIT_RUNTIME);
 	if (kernel_open(conf.kernel))
 		fail(EXIT_NO_MODULE);
 	kernel_resync(now);
@@ -401,6 +406,7 @@ int main(int argc, char **argv)
 	event_free(ev_tick);
 	for (i = 0; i < ARRAY_SIZE(sigs); i++)
 		event_free(ev_sig[i]);
+	dns_close();
 	transport_close();
 	kernel_close();
 	db_close();

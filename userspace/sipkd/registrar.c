@@ -45,20 +45,36 @@ static bool same_uri(const char *a, const char *b)
 	return !strcmp(x, y);
 }
 
-/* where requests for a contact go: its IP literal, else the source */
+/*
+ * Where requests for a contact go: its IP literal, for UDP (the kernel
+ * takes those).  A host name, a transport other than UDP or a maddr:
+ * no address (family 0), sipkd locates it when it forwards (RFC 3263,
+ * dns.c) and the contact stays out of the kernel.  An unreadable URI:
+ * the source of the REGISTER.
+ */
 static void resolve(const char *uri, const struct rxinfo *rx,
 		    struct sipk_addr *dst)
 {
 	struct sipk_uri u;
+	const char *p;
 
-	if (!sipk_parse_uri((const u8 *)uri, 0, (u16)strlen(uri), &u) &&
-	    u.host_type != SIPK_HOST_NAME &&
+	if (sipk_parse_uri((const u8 *)uri, 0, (u16)strlen(uri), &u)) {
+		*dst = rx->src_a;
+		return;
+	}
+	for (p = uri + u.params.off; p < uri + u.params.off + u.params.len; p++)
+		if (*p == ';' && (!strncasecmp(p + 1, "maddr=", 6) ||
+				  (!strncasecmp(p + 1, "transport=", 10) &&
+				   strncasecmp(p + 11, "udp", 3)))) {
+			memset(dst, 0, sizeof(*dst));
+			return;
+		}
+	if (u.host_type != SIPK_HOST_NAME &&
 	    !sipk_parse_ip((const u8 *)uri + u.host.off, u.host.len, dst)) {
 		dst->port = u.port ? u.port : 5060;
 		return;
 	}
-	/* TODO(phase 2): resolve host names (RFC 3263, c-ares) */
-	*dst = rx->src_a;
+	memset(dst, 0, sizeof(*dst));
 }
 
 static struct binding *find(struct binding *list, const char *uri)

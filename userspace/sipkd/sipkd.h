@@ -11,7 +11,11 @@
  *	conf.c		the configuration file
  *	sipmsg.c	userspace SIP helpers on top of the core's offsets
  *	obuf.c		a bounded output buffer for the messages it builds
- *	transport.c	UDP sockets (IPv4, IPv6), sending, local addresses
+ *	transport.c	UDP and TCP sockets (IPv4, IPv6), TCP connections
+ *			both ways, sending, local addresses, multicast
+ *	dns.c		RFC 3263 server location with c-ares
+ *	locate.c	requests to targets without an address: DNS, then on
+ *			to the first target that takes them
  *	trans.c		server transactions: stored responses, 3xx retransmission
  *	proxy.c		the stateful proxy: forking, client transactions, CANCEL
  *	core.c		what to do with a request or a response
@@ -108,6 +112,11 @@ struct config {
 	unsigned int nonce_lifetime;
 	bool record_route;
 	bool tcp;			/* listen on TCP too */
+	unsigned int tcp_idle;		/* seconds before an idle TCP connection closes */
+	unsigned int tcp_connect_timeout;	/* seconds */
+	unsigned int udp_max;		/* larger requests go over TCP (RFC 3261 18.1.1) */
+	char *dns_servers;		/* c-ares CSV "addr[:port],...", NULL: resolv.conf */
+	char *multicast_if;		/* join sip.mcast.net there, NULL: no */
 	unsigned int kernel_retry;	/* seconds between module checks */
 	enum fork_mode fork_mode;	/* several contacts: all at once, or by q */
 	unsigned int fork_timeout;	/* sequential: seconds a q group rings */
@@ -227,6 +236,32 @@ struct dest {
 int transport_open(void);
 void transport_close(void);
 int transport_send(const struct dest *d, const void *buf, size_t len);
+
+/* one place to send a request to: from RFC 3263 (dns.c) or a binding */
+struct sip_target {
+	struct sipk_addr addr;
+	enum tp_kind tp;
+};
+
+#define TX_FALLBACK_UDP	(1u << 0)	/* TCP only for its size: UDP if refused */
+/*
+ * Called once when a send that could not finish at once has: err 0 (sent,
+ * or queued on an established connection), else a negative errno (the
+ * connection was refused or timed out; nothing was sent).
+ */
+typedef void (*transport_done_fn)(void *arg, int err);
+/*
+ * Sends @buf to @t: UDP from the listener that routes there, TCP on a
+ * connection to @t (reused, or opened without blocking).  Return: 0 sent
+ * (or queued), 1 pending (@done is called later), -1 failed now.  With
+ * TX_FALLBACK_UDP a refused connection sends it over UDP instead, the top
+ * Via's transport changed back.
+ */
+int transport_send_target(const struct sip_target *t, const void *buf,
+			  size_t len, unsigned int flags,
+			  transport_done_fn done, void *arg);
+/* the top Via's transport ("UDP", "TCP") changed in place; 0 or -1 */
+int via_set_transport(u8 *buf, size_t len, const char *tp);
 /* the listener to send to @a from, and our address and port as a Via */
 int transport_route(const struct sipk_addr *a, struct dest *d,
 		    struct sipk_addr *self);
@@ -243,6 +278,23 @@ const char *sipk_addr_fmt(const struct sipk_addr *a, char *buf, size_t size);
 bool sipk_addr_eq(const struct sipk_addr *a, const struct sipk_addr *b);
 /* "198.18.0.1:5060", "[2001:db8::1]:5060" -> address; 0 or -1 */
 int sipk_addr_parse(const char *s, struct sipk_addr *a);
+
+/* ---- dns.c ---- */
+#define SIP_MAX_TARGETS	16
+/*
+ * The targets of a SIP URI in the order to try them (RFC 3263), or err:
+ * -ENOENT no such name / no usable record, -EAGAIN resolver failure or
+ * timeout, -EINVAL / -EPROTONOSUPPORT a URI we cannot send to,
+ * -ECANCELED sipkd stops.  Always called once, and not from inside
+ * sip_resolve() itself (a later turn of the loop at the earliest), except
+ * with -ENOMEM when not even the job could be allocated.
+ */
+typedef void (*sip_resolve_cb)(void *arg, int err,
+			       const struct sip_target *t, int n);
+int dns_open(void);
+void dns_close(void);
+void sip_resolve(const char *uri, sip_resolve_cb cb, void *arg);
+unsigned int dns_cache_count(void);
 
 /* ---- core.c ---- */
 struct event_base;
@@ -266,6 +318,22 @@ int build_response(const struct sipk_msg *m, const struct rxinfo *rx,
 /* where responses to @m go (RFC 3261 18.2.2, RFC 3581) */
 void response_dest(const struct sipk_msg *m, const struct rxinfo *rx,
 		   struct dest *d);
+
+/* forwards @m to one target; 0 done, 1 @done follows, -1 try another */
+int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
+	       const char *uri, const struct sip_target *t, u8 pop,
+	       transport_done_fn done, void *arg);
+
+/* ---- locate.c ---- */
+/* @m for @uri, a target without an address: located, then forwarded */
+void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
+		    const char *uri, u8 pop);
+/*
+ * An in-dialog request with our Route and a host name as its remote
+ * target: located, then forwarded (Route popped) to the first target
+ * the Route's MAC names; 403 when it names none.
+ */
+void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx);
 
 /* ---- trans.c ---- */
 #define T1_MS		500
@@ -417,6 +485,8 @@ enum stat_id {
 	ST_KERNEL_ADD, ST_KERNEL_DEL, ST_KERNEL_ERROR,
 	ST_FORK, ST_FORK_BRANCH, ST_FORK_CANCEL, ST_FORK_ACK,
 	ST_FORK_TIMEOUT,
+	ST_FWD_TCP, ST_TCP_FALLBACK, ST_TCP_FAILED,
+	ST_DNS_RESOLVED, ST_DNS_FAILED,
 	ST_MAX
 };
 extern unsigned long long stats[ST_MAX];

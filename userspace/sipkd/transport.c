@@ -11,9 +11,26 @@
  * TCP ("tcp = yes"): a listening socket on the same addresses; messages
  * are framed by Content-Length (RFC 3261 18.3), a CRLF CRLF keep-alive
  * gets a CRLF (RFC 5626 4.4.1), and responses go back on the connection
- * the request came in on (18.2.2).  sipkd forwards requests over UDP
- * only; TCP towards contacts (and the 18.1.1 rule for requests above
- * 1300 octets) is a later phase.
+ * the request came in on (18.2.2).
+ *
+ * Sending (transport_send_target): UDP from the listener that routes to
+ * the target; TCP on a connection to the target's address and port,
+ * reused when one is open (accepted or opened by us), else opened without
+ * blocking (a bufferevent connect; messages wait in order until it is
+ * up).  A connection that cannot be made within tcp-connect-timeout
+ * seconds, or is refused, fails what waits on it: the sender's callback
+ * says so (the transaction layer picks the next target or answers 503);
+ * a message sent over TCP only because of its size (RFC 3261 18.1.1)
+ * goes over UDP instead, its top Via back to UDP.  Every connection
+ * closes after tcp-idle-timeout seconds without a message from the peer;
+ * a peer that reads nothing while 1 MiB waits for it is cut off.
+ *
+ * Multicast ("multicast = IFNAME"): sip.mcast.net (224.0.1.75) joined on
+ * that interface, on the wildcard IPv4 UDP socket of the port if there
+ * is one, else on a socket of its own bound to 224.0.1.75; a REGISTER
+ * that arrives there goes to the registrar (RFC 3261 10.2.6) and is
+ * answered by unicast from an address of ours; anything else sent to
+ * the group is dropped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,8 +63,18 @@ static unsigned int n_listeners;
 
 /* TCP connections, accepted */
 #define CONN_MAX	1024
-#define CONN_IDLE	600	/* seconds without a message: closed */
 #define CONN_OUTBUF_MAX	(1u << 20)	/* octets queued for a peer */
+#define CONN_PENDING_MAX 64	/* messages waiting for a connect */
+
+/* a message waiting for its connection to come up */
+struct pending {
+	struct pending *next;
+	unsigned int flags;	/* TX_* */
+	transport_done_fn done;
+	void *arg;
+	size_t len;
+	u8 buf[];
+};
 
 struct conn {
 	struct conn *next;
@@ -57,7 +84,15 @@ struct conn {
 	struct sockaddr_storage peer, local;
 	socklen_t peerlen;
 	struct sipk_addr peer_a;
+	bool outgoing;		/* we opened it */
+	bool connecting;	/* not up yet: messages in @pend */
+	struct pending *pend, **pend_tail;
+	unsigned int n_pend;
+	int err;		/* why the connect failed, -errno */
 };
+
+#define MCAST_GROUP	"224.0.1.75"	/* sip.mcast.net, RFC 3261 10.2.6 */
+static struct listener mcast_l;		/* its own socket, when needed */
 
 static struct conn *conns;
 static unsigned int n_conns;
@@ -261,6 +296,27 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			}
 		}
 		sa_to_sipk((struct sockaddr *)&rx.src, &rx.src_a);
+		if (l == &mcast_l || (rx.has_local && rx.local.ss_family == AF_INET &&
+		    IN_MULTICAST(ntohl(((struct sockaddr_in *)&rx.local)->sin_addr.s_addr)))) {
+			/* to the group: answered by unicast, from our address */
+			struct sipk_addr self;
+			struct dest d;
+
+			rx.has_local = false;
+			/* REGISTER only (10.2.6): the group routes nothing */
+			if (n < 9 || memcmp(rxbuf, "REGISTER ", 9)) {
+				STAT(ST_DROPPED);
+				log_debug("multicast: dropped a datagram other than REGISTER from %s",
+					  sa_fmt((struct sockaddr *)&rx.src,
+						 (char[64]){ 0 }, 64));
+				continue;
+			}
+			if (l == &mcast_l) {
+				if (transport_route(&rx.src_a, &d, &self))
+					continue;
+				rx.l = d.l;
+			}
+		}
 		sip_received(rxbuf, (size_t)n, &rx);
 	}
 }
@@ -348,6 +404,8 @@ static int open_one(const struct listen_addr *la, struct listener *l,
 	return 0;
 }
 
+static int mcast_open(void);
+
 int transport_open(void)
 {
 	unsigned int i;
@@ -371,6 +429,8 @@ int transport_open(void)
 		log_err("no address to listen on");
 		return -1;
 	}
+	if (conf.multicast_if && mcast_open())
+		return -1;
 	transport_refresh_local();
 	return 0;
 }
@@ -390,6 +450,11 @@ void transport_close(void)
 			close(listeners[i].fd);
 	}
 	n_listeners = 0;
+	if (mcast_l.ev) {
+		event_free(mcast_l.ev);
+		close(mcast_l.fd);
+		memset(&mcast_l, 0, sizeof(mcast_l));
+	}
 	free(local_addrs);
 	local_addrs = NULL;
 	n_local = 0;
@@ -407,6 +472,35 @@ static struct conn *conn_get(u64 id)
 	return NULL;
 }
 
+static int udp_send_to(const struct sipk_addr *to, const void *buf,
+		       size_t len);
+
+/* what waited for @c's connect: over UDP if it may, else failed */
+static void pending_fail(struct conn *c, int err)
+{
+	char a[64];
+
+	while (c->pend) {
+		struct pending *p = c->pend;
+		int r = err;
+
+		c->pend = p->next;
+		if ((p->flags & TX_FALLBACK_UDP) &&
+		    !via_set_transport(p->buf, p->len, "UDP")) {
+			log_info("tcp: no connection to %s (%s): %zu octets sent over UDP instead (RFC 3261 18.1.1)",
+				 sipk_addr_fmt(&c->peer_a, a, sizeof(a)),
+				 strerror(-err), p->len);
+			r = udp_send_to(&c->peer_a, p->buf, p->len) ? err : 0;
+			STAT(ST_TCP_FALLBACK);
+		}
+		if (p->done)
+			p->done(p->arg, r);
+		free(p);
+	}
+	c->pend_tail = &c->pend;
+	c->n_pend = 0;
+}
+
 static void conn_free(struct conn *c)
 {
 	struct conn **pp;
@@ -418,10 +512,11 @@ static void conn_free(struct conn *c)
 			break;
 		}
 	n_conns--;
-	log_debug("tcp: connection %llu from %s closed",
-		  (unsigned long long)c->id,
+	log_debug("tcp: connection %llu %s %s closed",
+		  (unsigned long long)c->id, c->outgoing ? "to" : "from",
 		  sa_fmt((struct sockaddr *)&c->peer, a, sizeof(a)));
 	bufferevent_free(c->bev);	/* closes the socket */
+	pending_fail(c, c->err ? c->err : -ECONNABORTED);
 	free(c);
 }
 
@@ -538,15 +633,54 @@ too_big:
 
 static void on_conn_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
+	struct conn *c = arg;
+	char a[64];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		struct timeval idle = { .tv_sec = conf.tcp_idle };
+		socklen_t llen = sizeof(c->local);
+		int one = 1;
+
+		c->connecting = false;
+		getsockname(bufferevent_getfd(bev), (struct sockaddr *)&c->local,
+			    &llen);
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
+			   &one, sizeof(one));
+		bufferevent_set_timeouts(bev, &idle, NULL);
+		log_debug("tcp: connection %llu to %s up",
+			  (unsigned long long)c->id,
+			  sipk_addr_fmt(&c->peer_a, a, sizeof(a)));
+		while (c->pend) {
+			struct pending *p = c->pend;
+			int r = bufferevent_write(bev, p->buf, p->len) ? -ENOMEM : 0;
+
+			c->pend = p->next;
+			if (p->done)
+				p->done(p->arg, r);
+			free(p);
+		}
+		c->pend_tail = &c->pend;
+		c->n_pend = 0;
+		return;
+	}
+	if (c->connecting && (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))) {
+		int err = what & BEV_EVENT_TIMEOUT ? ETIMEDOUT :
+			  EVUTIL_SOCKET_ERROR();
+
+		log_info("tcp: cannot connect to %s: %s",
+			 sipk_addr_fmt(&c->peer_a, a, sizeof(a)),
+			 err ? strerror(err) : "failed");
+		/* failed once it is out of the pool (a retry opens anew) */
+		c->err = -(err ? err : ECONNREFUSED);
+	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		conn_free(arg);
+		conn_free(c);
 }
 
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		      struct sockaddr *sa, int salen, void *arg)
 {
-	struct timeval idle = { .tv_sec = CONN_IDLE };
+	struct timeval idle = { .tv_sec = conf.tcp_idle };
 	struct listener *l = arg;
 	socklen_t llen = sizeof(struct sockaddr_storage);
 	struct conn *c;
@@ -569,6 +703,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	}
 	c->id = next_conn_id++;
 	c->l = l;
+	c->pend_tail = &c->pend;
 	memcpy(&c->peer, sa, (size_t)salen < sizeof(c->peer) ? (size_t)salen :
 	       sizeof(c->peer));
 	c->peerlen = (socklen_t)salen;
@@ -725,6 +860,225 @@ int transport_route(const struct sipk_addr *a, struct dest *d,
 		*self = pick->addr;
 	}
 	self->port = pick->addr.port;
+	return 0;
+}
+
+static int udp_send_to(const struct sipk_addr *to, const void *buf,
+		       size_t len)
+{
+	struct sipk_addr self;
+	struct dest d;
+	char a[64];
+
+	if (transport_route(to, &d, &self)) {
+		log_info("no UDP socket of ours routes to %s",
+			 sipk_addr_fmt(to, a, sizeof(a)));
+		return -1;
+	}
+	return transport_send(&d, buf, len);
+}
+
+/* a connection to @to: an open one (either way), else a new one */
+static struct conn *conn_to(const struct sipk_addr *to)
+{
+	struct timeval ct = { .tv_sec = conf.tcp_connect_timeout };
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct listener *bind_l = NULL;
+	struct conn *c;
+	unsigned int i;
+	char a[64];
+	int fd;
+
+	for (c = conns; c; c = c->next)
+		if (sipk_addr_eq(&c->peer_a, to))
+			return c;
+	if (n_conns >= CONN_MAX) {
+		log_warn("tcp: no connection to %s: %u open already",
+			 sipk_addr_fmt(to, a, sizeof(a)), n_conns);
+		return NULL;
+	}
+	/* from the address of a TCP listener bound to one, if there is one */
+	for (i = 0; i < n_listeners; i++) {
+		struct listener *l = &listeners[i];
+
+		if (l->tp != TP_TCP ||
+		    l->family != (to->family == 4 ? AF_INET : AF_INET6))
+			continue;
+		if (!bind_l || (bind_l->wildcard && !l->wildcard))
+			bind_l = l;
+	}
+	sl = sipk_to_sa(to, &ss);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_info("tcp: no socket for %s: %s",
+			 sipk_addr_fmt(to, a, sizeof(a)), strerror(errno));
+		return NULL;
+	}
+	if (bind_l && !bind_l->wildcard) {
+		struct sipk_addr src = bind_l->addr;
+		struct sockaddr_storage bs;
+		socklen_t bl;
+
+		src.port = 0;
+		bl = sipk_to_sa(&src, &bs);
+		if (bind(fd, (struct sockaddr *)&bs, bl))
+			log_debug("tcp: cannot bind to %s: %s", bind_l->text,
+				  strerror(errno));
+	}
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->bev = bufferevent_socket_new(evbase, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c || !c->bev) {
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	c->id = next_conn_id++;
+	c->l = bind_l;
+	c->outgoing = true;
+	c->connecting = true;
+	c->pend_tail = &c->pend;
+	memcpy(&c->peer, &ss, sizeof(ss));
+	c->peerlen = sl;
+	c->peer_a = *to;
+	bufferevent_setcb(c->bev, on_conn_read, NULL, on_conn_event, c);
+	/* libevent times a connect with the write timeout */
+	bufferevent_set_timeouts(c->bev, NULL, &ct);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->next = conns;
+	conns = c;
+	n_conns++;
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sl)) {
+		/* failed at once (no route, ...): nothing waits on it yet */
+		log_info("tcp: cannot connect to %s: %s",
+			 sipk_addr_fmt(to, a, sizeof(a)), strerror(errno));
+		conn_free(c);
+		return NULL;
+	}
+	log_debug("tcp: connection %llu to %s opening",
+		  (unsigned long long)c->id, sipk_addr_fmt(to, a, sizeof(a)));
+	return c;
+}
+
+int transport_send_target(const struct sip_target *t, const void *buf,
+			  size_t len, unsigned int flags,
+			  transport_done_fn done, void *arg)
+{
+	struct pending *p;
+	struct conn *c;
+	struct dest d = { 0 };
+	char a[64];
+
+	if (t->tp == TP_UDP)
+		return udp_send_to(&t->addr, buf, len) ? -1 : 0;
+	c = conn_to(&t->addr);
+	if (!c) {
+		if ((flags & TX_FALLBACK_UDP) &&
+		    !via_set_transport((u8 *)buf, len, "UDP")) {
+			STAT(ST_TCP_FALLBACK);
+			return udp_send_to(&t->addr, buf, len) ? -1 : 0;
+		}
+		return -1;
+	}
+	if (!c->connecting) {
+		d.conn = c->id;
+		return transport_send(&d, buf, len) ? -1 : 0;
+	}
+	p = c->n_pend < CONN_PENDING_MAX ? malloc(sizeof(*p) + len) : NULL;
+	if (!p) {
+		log_info("tcp: too much waiting for the connection to %s: %zu octets dropped",
+			 sipk_addr_fmt(&t->addr, a, sizeof(a)), len);
+		return -1;
+	}
+	p->next = NULL;
+	p->flags = flags;
+	p->done = done;
+	p->arg = arg;
+	p->len = len;
+	memcpy(p->buf, buf, len);
+	*c->pend_tail = p;
+	c->pend_tail = &p->next;
+	c->n_pend++;
+	return 1;
+}
+
+/* the first Via after the start line: "SIP/2.0/UDP" <-> "SIP/2.0/TCP" */
+int via_set_transport(u8 *buf, size_t len, const char *tp)
+{
+	static const char pat[] = "SIP/2.0/";
+	const size_t pl = sizeof(pat) - 1;
+	size_t i = 0;
+
+	while (i < len && buf[i] != '\n')
+		i++;
+	for (; i + pl + 3 <= len; i++) {
+		if (memcmp(buf + i, pat, pl))
+			continue;
+		/* the same length: nothing after it moves */
+		if (strlen(tp) != 3 || (buf[i + pl + 3] != ' ' &&
+					buf[i + pl + 3] != '\t'))
+			return -1;
+		memcpy(buf + i + pl, tp, 3);
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- multicast (RFC 3261 10.2.6) ---- */
+
+static int mcast_join(int fd, unsigned int ifindex)
+{
+	struct ip_mreqn mr = { .imr_ifindex = (int)ifindex };
+	int zero = 0;
+
+	inet_pton(AF_INET, MCAST_GROUP, &mr.imr_multiaddr);
+	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+	return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+}
+
+static int mcast_open(void)
+{
+	unsigned int ifindex = if_nametoindex(conf.multicast_if), i;
+	struct listener *wild = NULL;
+	struct listen_addr la = { 0 };
+	struct sockaddr_in *in = (void *)&la.ss;
+	u16 port = 5060;
+
+	if (!ifindex) {
+		log_err("multicast: no interface \"%s\"", conf.multicast_if);
+		return -1;
+	}
+	for (i = 0; i < n_listeners; i++) {
+		if (listeners[i].tp != TP_UDP || listeners[i].family != AF_INET)
+			continue;
+		if (listeners[i].wildcard && !wild)
+			wild = &listeners[i];
+		port = listeners[i].addr.port;
+	}
+	if (wild) {
+		if (mcast_join(wild->fd, ifindex)) {
+			log_err("multicast: cannot join %s on %s: %s", MCAST_GROUP,
+				conf.multicast_if, strerror(errno));
+			return -1;
+		}
+		log_info("multicast: joined %s on %s (on %s)", MCAST_GROUP,
+			 conf.multicast_if, wild->text);
+		return 0;
+	}
+	in->sin_family = AF_INET;
+	in->sin_port = htons(port);
+	inet_pton(AF_INET, MCAST_GROUP, &in->sin_addr);
+	la.len = sizeof(*in);
+	snprintf(la.text, sizeof(la.text), "%s:%u", MCAST_GROUP, port);
+	if (open_one(&la, &mcast_l, TP_UDP))
+		return -1;
+	if (mcast_join(mcast_l.fd, ifindex)) {
+		log_err("multicast: cannot join %s on %s: %s", MCAST_GROUP,
+			conf.multicast_if, strerror(errno));
+		return -1;
+	}
+	log_info("multicast: joined %s on %s", MCAST_GROUP, conf.multicast_if);
 	return 0;
 }
 
