@@ -21,39 +21,7 @@ DNS64=198.18.2.53
 N64=${SIPK_TEST_TRANSPORT_CALLS:-5}
 rm -rf "$SD64"
 mkdir -p "$SD64"
-
-t64_start() {
-	: >"$SD64/sipkd.log"
-	ip netns exec sipk-proxy "$SIPKD" -c "$SD64/sipkd.conf" -f -vv \
-		>"$SD64/sipkd.log" 2>&1 &
-	T64_PID=$!
-	local i
-	for i in $(seq 200); do
-		grep -q ' started: ' "$SD64/sipkd.log" && return 0
-		kill -0 "$T64_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	tail -n 20 "$SD64/sipkd.log"
-	return 1
-}
-
-t64_stop() {
-	kill "$T64_PID" 2>/dev/null
-	wait "$T64_PID"
-}
-
-# t64_stat NAME: one of sipkd's counters (SIGUSR1 logs them)
-t64_stat() {
-	local n i
-	n=$(grep -c ' stats: ' "$SD64/sipkd.log")
-	kill -USR1 "$T64_PID"
-	for i in $(seq 100); do
-		[ "$(grep -c ' stats: ' "$SD64/sipkd.log")" -gt "$n" ] && break
-		sleep 0.02
-	done
-	grep ' stats: ' "$SD64/sipkd.log" | tail -n 1 | tr ' ' '\n' |
-		sed -n "s/^$1=//p"
-}
+SD=$SD64		# where the sipkd helpers of lib.sh work
 
 # t64_reg USER CONTACT: the registrar takes CONTACT for USER@DOM64
 t64_reg() {
@@ -96,7 +64,7 @@ t64_calls() {
 # t64_grew NAME BEFORE MIN: counter NAME grew by MIN at least
 t64_grew() {
 	local now
-	now=$(t64_stat "$1")
+	now=$(sipkd_stat "$1")
 	echo "$1: $2 -> $now"
 	[ $((now - $2)) -ge "$3" ]
 }
@@ -152,10 +120,10 @@ record-route = yes
 
 [domain $DOM64]
 EOF
-check "transport: sipkd started (dns-server $DNS64, multicast on a-px)" t64_start
+check "transport: sipkd started (dns-server $DNS64, multicast on a-px)" sipkd_start
 check "transport: sipkd uses that resolver and joined sip.mcast.net" \
-	sh -c "grep -q 'dns: resolver $DNS64' '$SD64/sipkd.log' &&
-	       grep -q 'multicast: joined 224.0.1.75 on a-px' '$SD64/sipkd.log'"
+	sh -c "grep -q 'dns: resolver $DNS64' '$SD64/cur.log' &&
+	       grep -q 'multicast: joined 224.0.1.75 on a-px' '$SD64/cur.log'"
 
 # ---- RFC 3263: NAPTR -> SRV -> A ----
 check "transport: REGISTER contact sip:uas@uas.name.test (a host name)" \
@@ -241,7 +209,7 @@ check "transport: $N64 calls to sip:tt@$DOM64 reach the TCP-only UAS (NAPTR says
 # ---- RFC 3263 4.3: TCP first (NAPTR order), refused: the next target ----
 check "transport: REGISTER contact sip:fo@fo.name.test (NAPTR: TCP, then UDP)" \
 	t64_reg fo "sip:fo@fo.name.test"
-FAIL0=$(t64_stat tcp_failed)
+FAIL0=$(sipkd_stat tcp_failed)
 t64_uas u6 $UAS4 5060 -sn uas
 check "transport: a call to a UDP-only UAS named TCP first gets through, 0 failed" \
 	t64_calls c6 fo 1
@@ -258,7 +226,7 @@ check "transport: a contact that does not resolve: 404" sipp_ok nx 1
 check "transport: REGISTER contact sip:big@$UAS4:5070 (an IP literal, UDP)" \
 	t64_reg big "sip:big@$UAS4:5070"
 check "transport: ... which the kernel has" t64_kloc "sip:big@$DOM64 contact sip:big@$UAS4:5070"
-TCP0=$(t64_stat fwd_tcp)
+TCP0=$(sipkd_stat fwd_tcp)
 t64_uas u4 $UAS4 5070 -sf "$SCEN/uas_message.xml" -t t1
 sipp_uac m1 -sf "$SCEN/uac_big_message.xml" "$PX4:5060" \
 	-key ruri "sip:big@$DOM64" -i $UAC4 -p 5060 -m 3 -l 1
@@ -268,7 +236,7 @@ check "transport: ... one TCP connection from the proxy to $UAS4:5070, reused" \
 sleep 5
 check "transport: ... closed by sipkd after tcp-idle-timeout (4 s) without traffic" \
 	sh -c "[ \$(ip netns exec sipk-proxy ss -Htn state established dst $UAS4:5070 | wc -l) = 0 ] &&
-	       grep -q 'tcp: connection [0-9]* to $UAS4:5070 closed' '$SD64/sipkd.log'"
+	       grep -q 'tcp: connection [0-9]* to $UAS4:5070 closed' '$SD64/cur.log'"
 sipp_uas_wait 0
 check "transport: ... sipkd sent them over TCP (fwd_tcp +3)" t64_grew fwd_tcp "$TCP0" 3
 check "transport: ... the TCP-only UAS got them over TCP, answered on the connection" \
@@ -304,7 +272,7 @@ t64_mc_other() {
 	kill "$l" 2>/dev/null
 	wait "$l" 2>/dev/null
 	[ "$(got mc-resp)" = 0 ] &&
-		grep -q 'multicast: dropped a datagram other than REGISTER' "$SD64/sipkd.log"
+		grep -q 'multicast: dropped a datagram other than REGISTER' "$SD64/cur.log"
 }
 check "transport: an OPTIONS to 224.0.1.75 is dropped, not answered" t64_mc_other
 
@@ -317,8 +285,8 @@ sipp_uac gone -sf "$SCEN/uac_503.xml" "$PX4:5060" -key ruri "sip:gone@$DOM64" \
 	-i $UAC4 -p 5060 -m 1
 check "transport: no DNS server answers: 503" sipp_ok gone 1
 
-check "transport: sipkd stopped cleanly" t64_stop
-check "transport: no error in sipkd's log" sh -c "! grep -E ' (error): ' '$SD64/sipkd.log'"
+check "transport: sipkd stopped cleanly" sipkd_stop
+check "transport: no error in sipkd's log" sh -c "! grep -E ' (error): ' '$SD64/cur.log'"
 check "transport: no oops or warning" kernel_clean
-[ -n "${SIPK_VM_SCRATCH:-}" ] && { cp "$SD64/sipkd.log" "$SIPK_VM_SCRATCH/k64-sipkd.log"; cp "$SD64/dnsmasq.log" "$SIPK_VM_SCRATCH/k64-dnsmasq.log"; } 2>/dev/null
+[ -n "${SIPK_VM_SCRATCH:-}" ] && { cp "$SD64/cur.log" "$SIPK_VM_SCRATCH/k64-sipkd.log"; cp "$SD64/dnsmasq.log" "$SIPK_VM_SCRATCH/k64-dnsmasq.log"; } 2>/dev/null
 true
