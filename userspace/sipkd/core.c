@@ -707,11 +707,15 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 			forward(m, rx, NULL, &dst, npop);
 			return;
 		}
-		/* ... whose remote target is a host name: locate it first */
-		if (m->route_count == 1 && m->ruri.host_type == SIPK_HOST_NAME &&
-		    route_is_self(m) &&
+		/*
+		 * ... whose remote target is a host name: locate it first
+		 * (npop: our Routes, one or two, that sipk_route_next()
+		 * found before the name stopped it)
+		 */
+		if (npop && m->route_count == npop &&
+		    m->ruri.host_type == SIPK_HOST_NAME && route_is_self(m) &&
 		    !domain_find(m->buf + m->ruri.host.off, m->ruri.host.len)) {
-			forward_locate_dialog(m, rx);
+			forward_locate_dialog(m, rx, npop);
 			return;
 		}
 		if (m->route_count != 1 || !route_is_self(m)) {

@@ -148,11 +148,12 @@ void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
 		sip_resolve(j->uri, on_located, j);
 }
 
-void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx)
+void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx,
+			   u8 pop)
 {
 	char *uri = strndup((const char *)m->buf + m->ruri.all.off,
 			    m->ruri.all.len);
-	struct locjob *j = uri ? job_new(m, rx, uri, true) : NULL;
+	struct locjob *j = uri ? job_new(m, rx, uri, pop) : NULL;
 
 	free(uri);
 	if (!j)

@@ -333,7 +333,8 @@ void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
  * target: located, then forwarded (Route popped) to the first target
  * the Route's MAC names; 403 when it names none.
  */
-void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx);
+void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx,
+			   u8 pop);
 
 /* ---- trans.c ---- */
 #define T1_MS		500
