@@ -158,7 +158,7 @@ check "fed-kamailio: route show lists it" \
 pctl stats reset
 pctl2 stats reset
 kam_mark
-sipp_uas k66-out-uas $UAS2_4 "$N66" -sf "$SCEN/uas_call_rtx.xml"
+sipp_uas k66-out-uas $UAS2_4 "$N66" -sn uas $UAS_TOLERANT
 sipp_uac k66-out-uac -sf "$SCEN/uac_call.xml" "$PX4:5060" -key ruri sip:bob@$FDOM \
 	-i $UAC4 -p 5060 -m "$N66" -r 20 -l "$N66"
 sipp_uas_wait
@@ -193,7 +193,7 @@ calls_in() {
 	pctl stats reset
 	pctl2 stats reset
 	kam_mark
-	sipp_uas "$1-uas" $UAS4 "$N66" -sf "$SCEN/uas_call_rtx.xml"
+	sipp_uas "$1-uas" $UAS4 "$N66" -sn uas $UAS_TOLERANT
 	foreign_uac "$1-uac" -sf "$SCEN/uac_call.xml" "$PX2B4:5060" \
 		-key ruri sip:alice@$ODOM -m "$N66" -r 20 -l "$N66"
 	sipp_uas_wait
