@@ -358,18 +358,27 @@ static void hex_put(char *out, const u8 *in, size_t n)
 	out[2 * n] = '\0';
 }
 
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int hex_get(const char *s, u8 *out, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		unsigned int v;
+		int hi = nibble(s[2 * i]), lo = hi < 0 ? -1 : nibble(s[2 * i + 1]);
 
-		if (!isxdigit((unsigned char)s[2 * i]) ||
-		    !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
+		if (lo < 0)
 			return -1;
-		out[i] = (u8)v;
+		out[i] = (u8)(hi << 4 | lo);
 	}
 	return 0;
 }
