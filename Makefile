@@ -38,6 +38,7 @@ deps:
 
 check: deps
 	$(MAKE) all
+	$(MAKE) -C bench
 	$(MAKE) -C tests
 	bash tests/run.sh
 

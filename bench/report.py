@@ -356,9 +356,33 @@ def build(rawdir):
         for r in rows:
             r['cpu_vs_smallest'] = r.get('cpu_per_msg_vs_smallest')
 
+    res['register'] = registrations(rawdir)
     res['tcg'] = tcg_factor(rawdir)
     res['targets'] = targets(res)
     return res
+
+
+def registrations(rawdir):
+    """REGISTERs/s per registrar, without (auth 0) and with digest auth (1)."""
+    out = {}
+    for p in sorted(glob.glob(os.path.join(rawdir, 'reg__*__a*__*.json'))):
+        m = re.match(r'reg__(.+)__a([01])__(\d+)\.json$', os.path.basename(p))
+        j = load(p)
+        if not m or not j:
+            continue
+        e = out.setdefault(m.group(1), {}).setdefault(f'auth{m.group(2)}', {'runs': []})
+        e['runs'].append(j)
+    for s, d in out.items():
+        for k, e in d.items():
+            good = [j for j in e['runs'] if j.get('ok') == j.get('aors')]
+            e['aors'] = max((j.get('aors', 0) for j in e['runs']), default=0)
+            e['complete_runs'] = len(good)
+            e['rate'] = median([j['rate'] for j in good]) if good else None
+            e['requests_per_s'] = (median([j['requests'] / j['seconds'] for j in good
+                                           if j.get('seconds')]) if good else None)
+            e['failed'] = sum(j.get('failed', 0) for j in e['runs'])
+            e['retransmissions'] = sum(j.get('retransmissions', 0) for j in e['runs'])
+    return out
 
 
 def memfile(path):
@@ -423,6 +447,23 @@ def targets(res):
     t.append({'target': 'sipk CPU per message <= 1/10 of Kamailio', 'value': v,
               'want': 'Kamailio/sipk >= 10', 'met': v is not None and v >= 10, 'unit': 'x',
               'note': '; '.join(note)})
+    sd = S.get('sipkd', {})
+    if sd and km:
+        v = ratio(sd.get('sat_rate_per_cpu'), km.get('sat_rate_per_cpu'))
+        p = ratio(sd.get('peak_rate'), km.get('peak_rate'))
+        t.append({'target': 'sipkd alone (no module) forwards >= Kamailio', 'value': v,
+                  'want': '>= 1', 'met': v is not None and v >= 1, 'unit': 'x',
+                  'note': ('delivered at saturation per second of proxy CPU (host)'
+                           + (f'; peak delivered, wall clock: {p:.2f}x' if p else ''))})
+    R = res.get('register', {})
+    for a, what in (('auth0', 'no auth'), ('auth1', 'digest auth')):
+        x = R.get('sipkd', {}).get(a, {}).get('rate')
+        y = R.get('kamailio', {}).get(a, {}).get('rate')
+        if 'sipkd' in R and 'kamailio' in R:
+            v = ratio(x, y)
+            t.append({'target': f'sipkd registrations/s >= Kamailio ({what})', 'value': v,
+                      'want': '>= 1', 'met': v is not None and v >= 1, 'unit': 'x',
+                      'note': f'sipkd {fmt(x)}/s, Kamailio {fmt(y)}/s (median over rounds, wall clock)'})
     rows = res['scale'].get('sipk', [])
     big = [r for r in rows if r['entries'] >= 1000000]
     small = [r for r in rows if r['entries'] == 1000]
@@ -521,6 +562,7 @@ def markdown(res):
                          f"{fmt(r.get('sat_host_cpu_per_msg_us'), 1)} | "
                          f"{fmt(r.get('sat_host_cpu_per_msg_vs_smallest'), 2)} |")
         L.append('')
+    L += register_md(res)
     L.append('## Targets\n')
     L.append('| target | measured | met | notes |')
     L.append('|---|---:|---|---|')
@@ -553,6 +595,41 @@ def markdown(res):
     if res['errors']:
         L.append(f"\nErrors during the run: {res['errors']}")
     return '\n'.join(L) + '\n'
+
+
+REG_NOTE = ('Distinct AORs, at most 200 REGISTERs unanswered, from one load generator '
+            '(sipload register); with digest auth the generator answers each 401 '
+            '(MD5, qop=auth), so a registration is two requests.  sipkd writes every '
+            'binding to its SQLite database (WAL, synchronous = FULL; tmpfs in the VM) '
+            'before its 200; Kamailio keeps them in memory only (usrloc db_mode 0).')
+
+
+def register_rows(res):
+    rows = []
+    for s, d in res.get('register', {}).items():
+        for a, what in (('auth0', 'no'), ('auth1', 'digest (MD5)')):
+            e = d.get(a)
+            if not e:
+                continue
+            rows.append([s, what, f"{e.get('aors', 0):,}", fmt(e.get('rate')),
+                         fmt(e.get('requests_per_s')),
+                         f"{e.get('complete_runs')}/{len(e.get('runs', []))}",
+                         f"{e.get('failed')} / {e.get('retransmissions')}"])
+    return rows
+
+
+def register_md(res):
+    rows = register_rows(res)
+    if not rows:
+        return []
+    L = ['## Registration\n', REG_NOTE + '\n',
+         '| registrar | auth | AORs per run | registrations/s (median) | REGISTER requests/s '
+         '| complete runs | failed / retransmitted |',
+         '|---|---|---:|---:|---:|---:|---|']
+    for r in rows:
+        L.append('| ' + ' | '.join(r) + ' |')
+    L.append('')
+    return L
 
 
 def rst_table(header, rows, widths=None):
@@ -626,6 +703,12 @@ def rst(res):
                         'slab caches grown, B/entry', 'peak delivered, req/s',
                         'proxy CPU per msg at the fixed load, us: host (guest)', 'vs 1 k',
                         'at saturation, us (host)', 'vs 1 k'], rows)
+    rows = register_rows(res)
+    if rows:
+        L.append('Registration: ' + REG_NOTE)
+        L.append('')
+        L += rst_table(['registrar', 'auth', 'AORs per run', 'registrations/s (median)',
+                        'REGISTER requests/s', 'complete runs', 'failed / retransmitted'], rows)
     rows = []
     for t in res['targets']:
         v = t['value']
@@ -687,14 +770,39 @@ def check(path, sys_name):
     return 0 if ok else 1
 
 
+def check_reg(path, sys_name):
+    res = load(path)
+    d = (res or {}).get('register', {}).get(sys_name)
+    if not d:
+        print(f'{sys_name}: no registration results ({path})')
+        return 1
+    ok = True
+    parts = []
+    for a, what in (('auth0', 'no auth'), ('auth1', 'digest auth')):
+        e = d.get(a) or {}
+        r = e.get('rate')
+        ok = ok and bool(r) and e.get('complete_runs') == len(e.get('runs', []))
+        parts.append(f"{what} {fmt(r)}/s ({e.get('complete_runs', 0)}/{len(e.get('runs', []))} runs complete)")
+    print(f"{sys_name} registers: " + ', '.join(parts))
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--raw')
     ap.add_argument('--out')
     ap.add_argument('--check', nargs=2, metavar=('JSON', 'SYSTEM'))
+    ap.add_argument('--check-reg', nargs=2, metavar=('JSON', 'SYSTEM'))
+    ap.add_argument('--reg-systems', metavar='JSON',
+                    help='print the systems with registration results')
     a = ap.parse_args()
     if a.check:
         return check(*a.check)
+    if a.check_reg:
+        return check_reg(*a.check_reg)
+    if a.reg_systems:
+        print(' '.join((load(a.reg_systems) or {}).get('register', {})))
+        return 0
     if not a.raw or not a.out:
         ap.error('--raw and --out are required')
     res = build(a.raw)

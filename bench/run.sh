@@ -12,7 +12,7 @@
 #                                delivered valid messages, outputs written;
 #                                results in build/bench/smoke/
 #
-# Options: --smoke, --quick, --out DIR, --systems "sipk kamailio ipfwd"
+# Options: --smoke, --quick, --out DIR, --systems "sipk sipkd kamailio ipfwd"
 # Environment:
 #   BENCH_SYSTEMS   plug-ins of bench/systems/ to run (default: sipk kamailio
 #                   ipfwd, then any other plug-in found there)
@@ -23,6 +23,8 @@
 #                   the slowest system delivers under a saturating sender)
 #   BENCH_SCALE     location table sizes (default "1000 100000 1000000")
 #   BENCH_DUR       seconds of each measurement window (default 3)
+#   BENCH_REG_N     AORs per registration run (default 20000; quick 2000,
+#                   smoke 500)
 # Runs in the VM harness (tests/vm/vm-run) with its own scratch directory,
 # build/vm-scratch-bench, so that it can run beside other VM users.
 set -u
@@ -35,11 +37,11 @@ QUICK=${BENCH_QUICK:-0}
 OUT=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--smoke) SMOKE=1 QUICK=1 ;;
+	--smoke) SMOKE=1 QUICK=1 BENCH_REG_N=${BENCH_REG_N:-500} ;;
 	--quick) QUICK=1 ;;
 	--out) OUT=$2; shift ;;
 	--systems) BENCH_SYSTEMS=$2; shift ;;
-	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -129,6 +131,7 @@ tests/vm/vm-run --cpus "$CPUS" --mem "$MEM" --timeout "$TIMEOUT" \
 	--env BENCH_SYSTEMS="$BENCH_SYSTEMS" \
 	--env BENCH_ROUNDS="${BENCH_ROUNDS:-}" --env BENCH_LOAD="${BENCH_LOAD:-}" \
 	--env BENCH_SCALE="${BENCH_SCALE:-}" --env BENCH_DUR="${BENCH_DUR:-}" \
+	--env BENCH_REG_N="${BENCH_REG_N:-}" \
 	-- bash bench/lib/vm_main.sh 2>&1 | tee "$SIPK_VM_SCRATCH/bench.log" | sed -u 's/^/  /' >&2
 vmrc=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
@@ -152,6 +155,10 @@ fi
 if [ "$SMOKE" = 1 ]; then
 	for sys in $BENCH_SYSTEMS; do
 		line=$(python3 bench/report.py --check "$OUT/latest.json" "$sys" 2>&1)
+		if [ $? -eq 0 ]; then ok "bench smoke: $line"; else not_ok "bench smoke: $line"; fi
+		# registrars: REGISTERs/s without and with digest auth
+		grep -q '^sys_reg_setup()' "bench/systems/$sys.sh" 2>/dev/null || continue
+		line=$(python3 bench/report.py --check-reg "$OUT/latest.json" "$sys" 2>&1)
 		if [ $? -eq 0 ]; then ok "bench smoke: $line"; else not_ok "bench smoke: $line"; fi
 	done
 	for f in latest.md latest.json rate_vs_load.png; do

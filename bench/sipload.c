@@ -12,7 +12,10 @@
  *                    the proxy under test, measures one-way latency from
  *                    the embedded timestamp, optionally answers each
  *                    request with a 200 so responses flow back.
- *   sipload register fills a registrar (Kamailio) with N contacts.
+ *   sipload register fills a registrar with N contacts, answering digest
+ *                    challenges, and measures the registration rate.
+ *   sipload creds    prints the credentials (HA1s) of N users for sipkd
+ *                    or Kamailio.
  *   sipload batch    prints a sipkctl batch file that adds N contacts.
  *   sipload now      prints the clock the timestamps and windows use.
  *
@@ -31,6 +34,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "sip_core.h"
 
@@ -481,6 +487,10 @@ struct opts {
 	int rcvbuf;
 	int count;
 	const char *user;
+	const char *password;	/* register: answer 401s with a digest */
+	unsigned int window;	/* register: REGISTERs unanswered at most */
+	const char *realm;	/* creds */
+	const char *format;	/* creds: sipkd or kamailio */
 };
 
 enum {
@@ -488,7 +498,8 @@ enum {
 	O_DRAIN, O_AORS, O_FIRST, O_PREFIX, O_AOR_HOST, O_CONTACT_HOST,
 	O_METHOD, O_BATCH, O_RESPONSES, O_RESP_SRC, O_JSON, O_READY, O_SEED,
 	O_NOBODY, O_RESPOND, O_HOPS, O_MF, O_VIA_HOST, O_BRANCH, O_RURI_HOST,
-	O_EXP_SRC, O_RCVBUF, O_COUNT, O_USER, O_DUMP, O_GO,
+	O_EXP_SRC, O_RCVBUF, O_COUNT, O_USER, O_DUMP, O_GO, O_PASSWORD,
+	O_WINDOW, O_REALM, O_FORMAT,
 };
 
 static const struct option longopts[] = {
@@ -525,6 +536,10 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, O_USER },
 	{ "dump", required_argument, NULL, O_DUMP },
 	{ "go", required_argument, NULL, O_GO },
+	{ "password", required_argument, NULL, O_PASSWORD },
+	{ "window", required_argument, NULL, O_WINDOW },
+	{ "realm", required_argument, NULL, O_REALM },
+	{ "format", required_argument, NULL, O_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -542,6 +557,10 @@ static void usage(int rc)
 "                    [--dump FILE]  (send and sink: the first invalid datagrams)\n"
 "       sipload register --src ADDR:PORT --dst ADDR:PORT (--count N [--first I]\n"
 "                    [--prefix u] | --user NAME) --aor-host H --contact-host H[:P]\n"
+"                    [--password P (answer 401 with a digest)] [--window N]\n"
+"                    [--json FILE]  (the registration rate)\n"
+"       sipload creds --count N [--first I] [--prefix u] --realm R --password P\n"
+"                    --format sipkd|kamailio  (credentials: HA1 = MD5(u:R:P))\n"
 "       sipload batch --count N [--first I] [--prefix u] --aor-host H --contact-host H[:P]\n"
 "       sipload now          (the clock of timestamps and windows, ns)\n"
 "       sipload at NS        (sleep until then)\n"
@@ -681,6 +700,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_GO:
 			o->go = optarg;
+			break;
+		case O_PASSWORD:
+			o->password = optarg;
+			break;
+		case O_WINDOW:
+			o->window = (unsigned int)atoi(optarg);
+			break;
+		case O_REALM:
+			o->realm = optarg;
+			break;
+		case O_FORMAT:
+			o->format = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -1431,38 +1462,177 @@ static int cmd_send(struct opts *o)
 	return 0;
 }
 
-/* ---- register: fill a registrar ---- */
+/* ---- register: fill a registrar, measure the registration rate ---- */
+
+/*
+ * One AOR's registration: REGISTER, and with --password the 401's
+ * challenge answered with a digest (RFC 7616/8760, MD5 or SHA-256,
+ * qop=auth) in a second REGISTER (CSeq + 1, same Call-ID).  Done at the
+ * 200.  A request unanswered for a second is sent again with the next
+ * CSeq (and so a new branch): a stateless registrar (Kamailio with sl)
+ * would refuse a true retransmission of a request it had already taken
+ * (400, CSeq not higher), and an answer to an older CSeq is ignored.
+ */
+struct reg {
+	uint64_t sent_at;
+	uint32_t cseq;
+	uint8_t state;		/* 0 waiting, 1 done, 2 failed */
+	uint8_t challenges;
+	char *authz;		/* the Authorization header line, or NULL */
+};
+
+#define REG_CHALLENGES_MAX	5
+
+static void hex_digest(const char *alg, const char *in, char *out)
+{
+	const EVP_MD *md = strcmp(alg, "SHA-256") ? EVP_md5() : EVP_sha256();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	if (!EVP_Digest(in, strlen(in), d, &n, md, NULL))
+		die("digest failed");
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hexdig[d[i] >> 4];
+		out[2 * i + 1] = hexdig[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void reg_user(const struct opts *o, unsigned int i, char *user,
+		     size_t n)
+{
+	if (o->user)
+		snprintf(user, n, "%s", o->user);
+	else
+		snprintf(user, n, "%s%0*u", o->aor_prefix, AOR_DIGITS, o->first + i);
+}
+
+/* the value of parameter @name in a challenge (quoted or not), or 0 */
+static int chal_param(const char *p, const char *end, const char *name,
+		      char *out, size_t n)
+{
+	size_t len = strlen(name);
+
+	for (; p + len < end; p++) {
+		size_t k = 0;
+
+		if ((p[-1] != ' ' && p[-1] != ',' && p[-1] != '\t') ||
+		    strncasecmp(p, name, len) || p[len] != '=')
+			continue;
+		p += len + 1;
+		if (*p == '"') {
+			p++;
+			while (p < end && *p != '"' && k + 1 < n)
+				out[k++] = *p++;
+		} else {
+			while (p < end && *p != ',' && *p != ' ' &&
+			       *p != '\r' && k + 1 < n)
+				out[k++] = *p++;
+		}
+		out[k] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Builds the Authorization line answering the first challenge of the
+ * 401 in @buf whose algorithm we know; 0, or -1 when there is none.
+ */
+static int reg_answer(const struct opts *o, unsigned int i, const char *buf,
+		      size_t len, char **authz)
+{
+	const char *p = buf, *end = buf + len;
+	char user[64], realm[128], nonce[256], opaque[256], alg[32], qop[64];
+	char a1[512], a2[256], ha1[65], ha2[65], resp[65], in[1024];
+	char cnonce[24], line[1400];
+	int have_opaque, use_qop;
+
+	while ((p = memmem(p, (size_t)(end - p), "\r\n", 2))) {
+		const char *h = p + 2, *eol;
+
+		p = h;
+		if ((size_t)(end - h) < 17 || strncasecmp(h, "WWW-Authenticate:", 17))
+			continue;
+		eol = memmem(h, (size_t)(end - h), "\r\n", 2);
+		if (!eol)
+			eol = end;
+		h += 17;
+		while (*h == ' ')
+			h++;
+		if (strncasecmp(h, "Digest ", 7))
+			continue;
+		h += 6;
+		if (!chal_param(h, eol, "algorithm", alg, sizeof(alg)))
+			strcpy(alg, "MD5");
+		if (strcasecmp(alg, "MD5") && strcasecmp(alg, "SHA-256"))
+			continue;
+		if (!strcasecmp(alg, "MD5"))
+			strcpy(alg, "MD5");
+		else
+			strcpy(alg, "SHA-256");
+		if (!chal_param(h, eol, "realm", realm, sizeof(realm)) ||
+		    !chal_param(h, eol, "nonce", nonce, sizeof(nonce)))
+			continue;
+		have_opaque = chal_param(h, eol, "opaque", opaque, sizeof(opaque));
+		use_qop = chal_param(h, eol, "qop", qop, sizeof(qop)) &&
+			  strstr(qop, "auth") != NULL;
+
+		reg_user(o, i, user, sizeof(user));
+		snprintf(a1, sizeof(a1), "%s:%s:%s", user, realm, o->password);
+		hex_digest(alg, a1, ha1);
+		snprintf(a2, sizeof(a2), "REGISTER:sip:%s", o->aor_host);
+		hex_digest(alg, a2, ha2);
+		snprintf(cnonce, sizeof(cnonce), "c%08x", i);
+		if (use_qop)
+			snprintf(in, sizeof(in), "%s:%s:00000001:%s:auth:%s", ha1,
+				 nonce, cnonce, ha2);
+		else
+			snprintf(in, sizeof(in), "%s:%s:%s", ha1, nonce, ha2);
+		hex_digest(alg, in, resp);
+		snprintf(line, sizeof(line),
+			 "Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"sip:%s\", response=\"%s\", algorithm=%s%s%s%s%s%s%s\r\n",
+			 user, realm, nonce, o->aor_host, resp, alg,
+			 have_opaque ? ", opaque=\"" : "", have_opaque ? opaque : "",
+			 have_opaque ? "\"" : "",
+			 use_qop ? ", qop=auth, nc=00000001, cnonce=\"" : "",
+			 use_qop ? cnonce : "", use_qop ? "\"" : "");
+		free(*authz);
+		*authz = strdup(line);
+		if (!*authz)
+			die("out of memory");
+		return 0;
+	}
+	return -1;
+}
 
 static int reg_build(const struct opts *o, const char *src, unsigned int i,
-		     uint64_t now, char *buf)
+		     const struct reg *r, uint64_t run, char *buf)
 {
 	char user[64];
 
-	if (o->user)
-		snprintf(user, sizeof(user), "%s", o->user);
-	else
-		snprintf(user, sizeof(user), "%s%0*u", o->aor_prefix, AOR_DIGITS,
-			 o->first + i);
+	reg_user(o, i, user, sizeof(user));
 	return snprintf(buf, DGRAM_MAX,
 		"REGISTER sip:%s SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP %s:%d;branch=z9hG4bKbr%u-%" PRIu64 ";rport\r\n"
+		"Via: SIP/2.0/UDP %s:%d;branch=z9hG4bKbr%u-%u-%" PRIu64 ";rport\r\n"
 		"Max-Forwards: 70\r\n"
 		"From: <sip:%s@%s>;tag=r%u\r\n"
 		"To: <sip:%s@%s>\r\n"
 		"Call-ID: reg%u@%s\r\n"
 		"CSeq: %u REGISTER\r\n"
 		"Contact: <sip:%s@%s>\r\n"
+		"%s"
 		"Expires: 3600\r\n"
 		"Content-Length: 0\r\n\r\n",
-		o->aor_host, src, addr_port(&o->src.ss), i, now,
-		user, o->aor_host, i, user, o->aor_host, i, src,
-		(unsigned int)(now / 1000000 % 100000000) + 1,
-		user, o->contact_host);
+		o->aor_host, src, addr_port(&o->src.ss), i, r->cseq, run,
+		user, o->aor_host, i, user, o->aor_host, i, src, r->cseq,
+		user, o->contact_host, r->authz ? r->authz : "");
 }
 
 /*
- * REGISTER every AOR (at most WINDOW unanswered at a time, each resent
- * after a second without an answer) and wait for the 200s.
+ * REGISTER every AOR (at most --window unanswered at a time, each resent
+ * after a second without an answer) and wait for the 200s.  With --json,
+ * the rate: registrations completed per second, first send to last 200.
  */
 static int cmd_register(struct opts *o)
 {
@@ -1470,41 +1640,59 @@ static int cmd_register(struct opts *o)
 	static char bufs[BATCH_MAX][DGRAM_MAX];
 	struct mmsghdr h[BATCH_MAX];
 	struct iovec iov[BATCH_MAX];
-	const unsigned int window = 200;
+	const unsigned int window = o->window ? o->window : 200;
 	unsigned int n = o->user ? 1 : (unsigned int)o->count;
-	unsigned int ndone = 0, next = 0, outstanding = 0;
-	uint64_t deadline, *sent_at;
-	uint8_t *done;
+	unsigned int ndone = 0, nfail = 0, next = 0, outstanding = 0;
+	unsigned long long sent = 0, resent = 0, challenges = 0;
+	unsigned int last_status = 0;
+	uint64_t deadline, t0, t1 = 0, run;
+	unsigned int *due;	/* AORs with a request to send */
+	unsigned int ndue = 0;
+	struct reg *reg;
 	char src[160];
 	int fd;
 
 	if (!o->have_src || !o->have_dst || !n)
 		die("register: --src, --dst and --count N or --user are required");
-	done = calloc(n, 1);
-	sent_at = calloc(n, sizeof(*sent_at));
-	if (!done || !sent_at)
+	reg = calloc(n, sizeof(*reg));
+	due = calloc(n, sizeof(*due));
+	if (!reg || !due)
 		die("out of memory");
 	uri_host(&o->src, src, sizeof(src));
-	fd = udp_socket(&o->src, o->rcvbuf);
+	fd = udp_socket(&o->src, o->rcvbuf ? o->rcvbuf : 4 << 20);
 	set_rcvtimeo(fd, 20);
 	rxbuf_init(&rx, BATCH_MAX);
-	deadline = now_ns() + 60ull * 1000000000ull + n * 2000000ull;
+	t0 = now_ns();
+	run = t0 / 1000000 % 100000000;
+	deadline = t0 + 60ull * 1000000000ull + n * 4000000ull;
 
-	while (ndone < n && now_ns() < deadline) {
+	while (ndone + nfail < n && now_ns() < deadline) {
 		uint64_t now = now_ns();
 		int k = 0;
 
-		/* retransmissions first, then new ones up to the window */
-		for (unsigned int i = 0; i < next && k < BATCH_MAX; i++) {
-			if (done[i] || now - sent_at[i] < 1000000000ull)
-				continue;
-			sent_at[i] = now;
-			iov[k] = (struct iovec){ bufs[k], reg_build(o, src, i, now, bufs[k]) };
+		/* answers to challenges, retransmissions, then new ones */
+		while (ndue && k < BATCH_MAX) {
+			unsigned int i = due[--ndue];
+
+			reg[i].sent_at = now;
+			iov[k] = (struct iovec){ bufs[k], reg_build(o, src, i, &reg[i], run, bufs[k]) };
 			k++;
 		}
+		if (k < BATCH_MAX) {
+			for (unsigned int i = 0; i < next && k < BATCH_MAX; i++) {
+				if (reg[i].state || now - reg[i].sent_at < 1000000000ull)
+					continue;
+				reg[i].sent_at = now;
+				reg[i].cseq++;
+				iov[k] = (struct iovec){ bufs[k], reg_build(o, src, i, &reg[i], run, bufs[k]) };
+				k++;
+				resent++;
+			}
+		}
 		while (next < n && outstanding < window && k < BATCH_MAX) {
-			sent_at[next] = now;
-			iov[k] = (struct iovec){ bufs[k], reg_build(o, src, next, now, bufs[k]) };
+			reg[next].sent_at = now;
+			reg[next].cseq = 1;
+			iov[k] = (struct iovec){ bufs[k], reg_build(o, src, next, &reg[next], run, bufs[k]) };
 			k++;
 			next++;
 			outstanding++;
@@ -1516,6 +1704,7 @@ static int cmd_register(struct opts *o)
 			};
 		if (k && sendmmsg(fd, h, k, 0) < 0)
 			die("sendmmsg: %s", strerror(errno));
+		sent += k;
 
 		int r = recvmmsg(fd, rx.hdr, BATCH_MAX, MSG_WAITFORONE, NULL);
 
@@ -1527,23 +1716,86 @@ static int cmd_register(struct opts *o)
 			sipk_parse(rx.buf[j], rx.hdr[j].msg_len, &m);
 			if (m.verdict != SIPK_OK || m.is_request || m.status < 200)
 				continue;
-			if (m.status >= 300)
-				die("register: %u response", m.status);
 			cid = sipk_ptr(&m, m.call_id.value);
 			if (m.call_id.value.len < 4 || memcmp(cid, "reg", 3))
 				continue;
 			i = strtoul((const char *)cid + 3, NULL, 10);
-			if (i < n && !done[i]) {
-				done[i] = 1;
-				ndone++;
-				outstanding--;
+			if (i >= n || reg[i].state || m.cseq != reg[i].cseq)
+				continue;	/* late: answers an earlier request */
+			if (m.status == 401 && o->password &&
+			    reg[i].challenges < REG_CHALLENGES_MAX &&
+			    !reg_answer(o, i, (const char *)rx.buf[j],
+					rx.hdr[j].msg_len, &reg[i].authz)) {
+				reg[i].challenges++;
+				reg[i].cseq++;
+				due[ndue++] = i;
+				challenges++;
+				continue;
 			}
+			if (m.status >= 300) {
+				if (!nfail)	/* the first one says why */
+					fprintf(stderr, "%s: register: first refusal:\n%.*s\n",
+						prog, (int)rx.hdr[j].msg_len,
+						(const char *)rx.buf[j]);
+				reg[i].state = 2;
+				nfail++;
+				last_status = m.status;
+				if (!o->json)
+					die("register: %u response", m.status);
+			} else {
+				reg[i].state = 1;
+				ndone++;
+			}
+			t1 = now_ns();
+			outstanding--;
+			free(reg[i].authz);
+			reg[i].authz = NULL;
 		}
 		if (r > 0)
 			rxbuf_rearm(&rx, r);
 	}
+	if (o->json) {
+		FILE *f = json_open(o);
+		double secs = (double)((t1 ? t1 : now_ns()) - t0) / 1e9;
+
+		fprintf(f, "{\"mode\": \"register\", \"auth\": %d, \"aors\": %u, \"ok\": %u, \"failed\": %u, \"last_failure\": %u, \"seconds\": %.6f, \"rate\": %.1f, \"requests\": %llu, \"retransmissions\": %llu, \"challenges\": %llu, \"window\": %u}\n",
+			o->password ? 1 : 0, n, ndone, nfail, last_status, secs,
+			secs > 0 ? ndone / secs : 0.0, sent, resent, challenges,
+			window);
+		json_close(f);
+	}
 	printf("registered %u of %u\n", ndone, n);
 	return ndone == n ? 0 : 1;
+}
+
+/* ---- creds: the users' HA1s for a registrar ---- */
+
+static int cmd_creds(struct opts *o)
+{
+	char user[64], a1[512], ha1[65];
+	bool kam;
+
+	if (o->count <= 0 || !o->realm || !o->password || !o->format)
+		die("creds: --count, --realm, --password and --format are required");
+	if (!strcmp(o->format, "kamailio"))
+		kam = true;
+	else if (!strcmp(o->format, "sipkd"))
+		kam = false;
+	else
+		die("creds: --format sipkd or kamailio, not \"%s\"", o->format);
+	/* Kamailio's htable, loaded from a db_text table */
+	if (kam)
+		printf("key_name(string) key_type(int) value_type(int) key_value(string) expires(int)\n");
+	for (unsigned int i = 0; i < (unsigned int)o->count; i++) {
+		reg_user(o, i, user, sizeof(user));
+		snprintf(a1, sizeof(a1), "%s:%s:%s", user, o->realm, o->password);
+		hex_digest("MD5", a1, ha1);
+		if (kam)
+			printf("%s:0:0:%s:0\n", user, ha1);
+		else
+			printf("%s:%s:MD5:%s\n", user, o->realm, ha1);
+	}
+	return fflush(stdout) ? 1 : 0;
 }
 
 /* ---- batch: sipkctl -b input ---- */
@@ -1605,6 +1857,8 @@ int main(int argc, char **argv)
 		return cmd_register(&o);
 	if (!strcmp(cmd, "batch"))
 		return cmd_batch(&o);
+	if (!strcmp(cmd, "creds"))
+		return cmd_creds(&o);
 	usage(2);
 	return 2;
 }

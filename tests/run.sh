@@ -8,6 +8,11 @@
 #   4. the VM harness's own checks
 #   5. the kernel selftests, in one VM boot: the real sipk.ko, network
 #      namespaces, SIPp as UAC and UAS
+#   6. the benchmark's smoke pass (bench/run.sh --smoke, one short VM
+#      boot): every system (sipk, sipkd alone, Kamailio, IP forwarding)
+#      delivers valid messages, the registrars (sipkd, Kamailio) complete
+#      their REGISTERs with and without digest auth, the reports are
+#      written; numbers from it are not results (build/bench/smoke/)
 # Every suite prints KTAP; this script counts the result lines of all of
 # them and ends with one line "N passed, N failed".
 set -u
@@ -56,6 +61,7 @@ run_suite fuzz bash tests/fuzz/run.sh "$FUZZ_SECONDS"
 [ -f tests/selftests/sipkctl_usage.sh ] && run_suite sipkctl bash tests/selftests/sipkctl_usage.sh
 run_suite vm-harness bash tests/vm/selftest.sh
 run_suite kernel tests/vm/vm-run --timeout 2400 -- bash tests/selftests/run_kernel.sh
+run_suite bench bash bench/run.sh --smoke
 
 [ "$skip" -gt 0 ] && echo "# $skip skipped"
 echo "$pass passed, $fail failed"

@@ -115,7 +115,8 @@ SYS_FUNCS="sys_setup sys_teardown sys_add_aor sys_target sys_sink_expect sys_res
 # sys_load NAME: source bench/systems/NAME.sh, checking its interface
 sys_load() {
 	local f
-	unset -f $SYS_FUNCS sys_batch sys_bulk_load sys_entries
+	unset -f $SYS_FUNCS sys_batch sys_bulk_load sys_entries sys_reg_setup \
+		sys_reg_password
 	SYS_NAME='' SYS_DESC='' SYS_SCALE=0 SYS_SINK_NS=sipk-uas SYS_SINK_ADDR=$UAS4:5060
 	# shellcheck disable=SC1090
 	. "$TOP/bench/systems/$1.sh" || return 1

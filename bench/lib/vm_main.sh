@@ -15,6 +15,9 @@
 #              takes medians over the rounds
 #   sipp       SIPp calls through each system: the highest call rate with
 #              < 0.1 % failed calls
+#   register   systems with sys_reg_setup (registrars: sipkd, Kamailio):
+#              REGISTERs/s for distinct AORs, without and with digest
+#              auth (the load generator answers each 401)
 #   scale      systems with SYS_SCALE=1: 1 k, 100 k, 1 M entries: bulk load
 #              rate, kernel memory per entry, rate and cost per message
 #
@@ -55,7 +58,7 @@ phase() {
 # use SYS: load the plug-in (the baseline is bench/lib/baseline.sh)
 use() {
 	if [ "$1" = baseline ]; then
-		unset -f $SYS_FUNCS
+		unset -f $SYS_FUNCS sys_reg_setup sys_reg_password
 		SYS_SINK_NS=sipk-uas SYS_SINK_ADDR=$UAS4:5060
 		# shellcheck source=baseline.sh
 		. "$TOP/bench/lib/baseline.sh"
@@ -278,6 +281,42 @@ for sys in $SYSTEMS; do
 	sys_add_aor uas || say "$sys: cannot add the AOR uas"
 	sipp_ladder "$sys"
 	sys_teardown
+done
+
+# ---- register: the registrars, without and with digest auth ----
+phase register
+if [ "$QUICK" = 1 ]; then
+	REG_N=${BENCH_REG_N:-2000}
+	REG_ROUNDS=1
+else
+	REG_N=${BENCH_REG_N:-20000}
+	REG_ROUNDS=3
+fi
+for r in $(seq "$REG_ROUNDS"); do
+	for sys in $SYSTEMS; do
+		use "$sys" || continue
+		declare -F sys_reg_setup >/dev/null || continue
+		[ -f "$RAW/sys__$sys.json" ] ||
+			printf '{"name": "%s", "desc": "%s", "scale": %s}\n' "$sys" "$SYS_DESC" \
+				"${SYS_SCALE:-0}" >"$RAW/sys__$sys.json"
+		for auth in 0 1; do
+			name=reg__${sys}__a${auth}__$r
+			if ! sys_reg_setup "$auth" "$REG_N"; then
+				say "$sys: registrar setup failed"
+				echo "{\"run\": \"$name\", \"error\": \"setup failed\"}" >>"$RAW/errors.jsonl"
+				sys_teardown
+				continue
+			fi
+			pw=
+			[ "$auth" = 1 ] && pw="--password $(sys_reg_password)"
+			# shellcheck disable=SC2086
+			uac taskset -c "$CPU_TX" "$SIPLOAD" register --src "$UAC4:5091" \
+				--dst "$(sys_target)" --count "$REG_N" --aor-host "$PX4" \
+				--contact-host "$UAS4:5060" $pw --json "$RAW/$name.json" >/dev/null ||
+				say "run $name: not every REGISTER got its 200"
+			sys_teardown
+		done
+	done
 done
 
 # ---- scale: location tables of 1 k .. 1 M entries ----

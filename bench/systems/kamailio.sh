@@ -19,16 +19,21 @@ kam_register() {
 		--aor-host "$PX4" --contact-host "$UAS4:5060" "$@"
 }
 
-sys_setup() {
+# kam_start [-A DEFINE]...: Kamailio in the proxy namespace
+kam_start() {
 	mod_unload
 	rm -rf "$KAM_DIR"
 	mkdir -p "$KAM_DIR"
 	# all of Kamailio on the proxy's CPU, where its receive softirq runs too
 	proxy taskset -c "$CPU_PROXY" kamailio -f "$KAM_CFG" -DD -E -m 256 -M 16 \
 		-Y "$KAM_DIR" -P "$KAM_DIR/kamailio.pid" -w "$KAM_DIR" \
-		-A "PX=$PX4" -A "PXB=$PXB4" -A "CHILDREN=$KAM_CHILDREN" \
+		-A "PX=$PX4" -A "PXB=$PXB4" -A "CHILDREN=$KAM_CHILDREN" "$@" \
 		>"$KAM_DIR/log" 2>&1 &
 	KAM_PID=$!
+}
+
+sys_setup() {
+	kam_start
 	# up when it answers a REGISTER (register retransmits meanwhile)
 	kam_register --user probe >/dev/null || {
 		tail -n 20 "$KAM_DIR/log" >&2
@@ -56,3 +61,30 @@ sys_teardown() {
 	ip netns pids sipk-proxy | xargs -r kill 2>/dev/null
 	return 0
 }
+
+# registration bench (bench/lib/vm_main.sh): registrar + usrloc in memory
+# (db_mode 0); with AUTH=1 digest auth (auth module, MD5, qop=auth) with
+# the users' HA1s in an htable loaded from a db_text table at start
+REG_PASSWORD=${REG_PASSWORD:-bench-secret}
+sys_reg_setup() {
+	local cred=$WORK/kamailio-cred
+	if [ "$1" = 1 ]; then
+		rm -rf "$cred"
+		mkdir -p "$cred"
+		"$SIPLOAD" creds --count "$2" --realm "$PX4" \
+			--password "$REG_PASSWORD" --format kamailio >"$cred/cred" || return 1
+		printf 'table_name(string) table_version(int)\ncred:2\n' >"$cred/version"
+		kam_start -A AUTH -A "CREDURL=\"text://$cred\""
+	else
+		kam_start
+	fi
+	# up when it listens on both addresses
+	for _ in $(seq 200); do
+		[ "$(proxy ss -Hlun 2>/dev/null | grep -c ":5060 ")" -ge 2 ] && return 0
+		kill -0 "$KAM_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	tail -n 20 "$KAM_DIR/log" >&2
+	return 1
+}
+sys_reg_password() { echo "$REG_PASSWORD"; }

@@ -3,13 +3,17 @@
  * netlink.c - the one generic netlink socket sipkctl uses, and the
  * pipeline that keeps it busy.
  *
- * Requests are sent in batches (many messages in one sendmsg()) and their
- * acks collected as they come, with at most a window of requests in
- * flight: 100 000 "loc add" lines cost a few hundred system calls, not
- * 200 000 round trips.  Each request ends with exactly one ack, error or
- * NLMSG_DONE; the sequence number says which request (and batch line) it
- * answers.  A request whose replies are printed ("show") is sent alone,
- * after everything before it has been answered, so output keeps its order.
+ * Requests are sent in batches (many messages in one sendmsg()) and
+ * answered as they come, with at most a window of requests in flight:
+ * 100 000 "loc add" lines cost a few hundred system calls, not 200 000
+ * round trips.  Only the last request of a batch asks for an ack
+ * (NLM_F_ACK); netlink answers a failed request with an error whether it
+ * asked or not, and answers a socket's requests in order, so an answer to
+ * request N also settles every request before N that has no error: they
+ * succeeded.  The sequence number says which request (and batch line) an
+ * answer is for.  A request whose replies are printed ("show") is sent
+ * alone, after everything before it has been answered, so output keeps
+ * its order.
  *
  * NETLINK_EXT_ACK is on: an error is printed with the kernel's own
  * message (NLMSGERR_ATTR_MSG) and, when the kernel points at an attribute,
@@ -36,6 +40,8 @@
 #define WINDOW_MAX	1024u
 #define SEND_MAX	(128u << 10)	/* octets per sendmsg() */
 #define ACK_COST	2048		/* rcvbuf budget per reply in flight */
+#define MSG_SIZE	1024		/* the largest request is ~600 octets */
+#define RECV_BUF	(64u << 10)	/* > a dump's largest skb (32 KiB) */
 
 struct pending {
 	uint32_t seq;
@@ -49,12 +55,12 @@ struct pending {
 static struct nl_sock *sk;
 static struct nl_cb *cb;
 static int family;
-static uint32_t seq_next;
+static uint32_t seq_next, seq_oldest;	/* next to send; oldest unsettled */
 
 static struct pending ring[WINDOW_MAX];
 static unsigned int window, batch, inflight, queued;
 static char *sbuf;
-static size_t slen, smax;
+static size_t slen, smax, slast;	/* slast: offset of the last message */
 
 unsigned int nl_failures;
 
@@ -69,7 +75,7 @@ static void __attribute__((noreturn)) build_failed(void)
 /* the family id goes in at send time, see nl_submit() */
 struct nl_msg *genl_request(uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = nlmsg_alloc_size(MSG_SIZE);
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0, 0, flags,
 				 cmd, SIPK_GENL_VERSION))
@@ -359,6 +365,36 @@ static void complete(struct pending *p, int error)
 	inflight--;
 }
 
+static bool seq_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/*
+ * An answer to @p arrived: every request sent before it that is still
+ * waiting asked for no ack and got no error, so it succeeded.
+ */
+static void settle_before(const struct pending *p)
+{
+	while (seq_before(seq_oldest, p->seq)) {
+		struct pending *q = lookup(seq_oldest);
+
+		if (q)
+			complete(q, 0);
+		seq_oldest++;
+	}
+}
+
+/* the final answer to @p: an ack, an error or NLMSG_DONE */
+static void settle(struct pending *p, int error)
+{
+	uint32_t seq = p->seq;
+
+	settle_before(p);
+	complete(p, error);
+	seq_oldest = seq + 1;
+}
+
 static int seq_cb(struct nl_msg *msg, void *arg)
 {
 	(void)msg;
@@ -372,7 +408,10 @@ static int valid_cb(struct nl_msg *msg, void *arg)
 	struct pending *p = lookup(nlh->nlmsg_seq);
 
 	(void)arg;
-	if (!p || !p->ops || !genlmsg_valid_hdr(nlh, 0))
+	if (!p)
+		return NL_SKIP;
+	settle_before(p);
+	if (!p->ops || !genlmsg_valid_hdr(nlh, 0))
 		return NL_SKIP;
 	if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && !p->failed) {
 		fputs("sipkctl: ", stderr);
@@ -396,7 +435,7 @@ static int ack_cb(struct nl_msg *msg, void *arg)
 
 	(void)arg;
 	if (p)
-		complete(p, 0);
+		settle(p, 0);
 	return NL_OK;
 }
 
@@ -410,6 +449,7 @@ static int finish_cb(struct nl_msg *msg, void *arg)
 	(void)arg;
 	if (!p)
 		return NL_OK;
+	settle_before(p);
 	if (len >= (int)sizeof(int))
 		memcpy(&error, nlmsg_data(nlh), sizeof(int));
 	if (error < 0) {
@@ -419,7 +459,7 @@ static int finish_cb(struct nl_msg *msg, void *arg)
 		       (nlh->nlmsg_flags & NLM_F_ACK_TLVS) && len > off ?
 		       (const char *)nlmsg_data(nlh) + off : NULL, len - off);
 	}
-	complete(p, error < 0 ? error : 0);
+	settle(p, error < 0 ? error : 0);
 	return NL_OK;
 }
 
@@ -452,9 +492,11 @@ static int err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		tlv = (const char *)e + hlen;
 		tlvlen = (int)(nlh->nlmsg_len - NLMSG_HDRLEN - hlen);
 	}
+	if (p)
+		settle_before(p);
 	report(p, e->error, req, reqlen, tlv, tlvlen);
 	if (p)
-		complete(p, e->error);
+		settle(p, e->error);
 	else
 		nl_failures++;
 	return NL_SKIP;
@@ -525,13 +567,19 @@ int nl_open(void)
 		fprintf(stderr, "sipkctl: out of memory\n");
 		return EXIT_NETLINK;
 	}
-	nl_socket_enable_msg_peek(sk);
+	/* one recvmsg() per answer, not a peek and a read */
+	if (nl_socket_set_msg_buf_size(sk, RECV_BUF) < 0) {
+		fprintf(stderr, "sipkctl: out of memory\n");
+		return EXIT_NETLINK;
+	}
+	nl_socket_disable_msg_peek(sk);
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, seq_cb, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, NULL);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, NULL);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, finish_cb, NULL);
 	nl_cb_err(cb, NL_CB_CUSTOM, err_cb, NULL);
 	seq_next = nl_socket_use_seq(sk) + 1;
+	seq_oldest = seq_next;
 	return EXIT_OK;
 }
 
@@ -555,14 +603,20 @@ static void abandon(const char *why, int err)
 	}
 	inflight = queued = 0;
 	slen = 0;
+	seq_oldest = seq_next;
 }
 
 static void send_queued(void)
 {
+	struct nlmsghdr *last;
 	int err;
 
 	if (!queued)
 		return;
+	/* the last request of the batch answers for those before it */
+	last = (struct nlmsghdr *)(sbuf + slast);
+	if ((last->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+		last->nlmsg_flags |= NLM_F_ACK;
 	err = nl_sendto(sk, sbuf, slen);
 	if (err < 0) {
 		abandon("cannot send to the kernel", err);
@@ -608,8 +662,11 @@ void nl_submit(struct nl_msg *msg, const struct reply_ops *ops)
 		seq_next++;
 	nlh->nlmsg_type = (uint16_t)family;
 	nlh->nlmsg_flags |= NLM_F_REQUEST;
-	/* a dump ends with NLMSG_DONE; everything else asks for an ack */
-	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+	/*
+	 * A dump ends with NLMSG_DONE; a request with replies asks for an
+	 * ack, the others only when they end a batch (send_queued()).
+	 */
+	if (ops && (nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_pid = nl_socket_get_local_port(sk);
 	nlh->nlmsg_seq = seq_next++;
@@ -621,6 +678,7 @@ void nl_submit(struct nl_msg *msg, const struct reply_ops *ops)
 		.seq = nlh->nlmsg_seq, .line = batch_line, .ops = ops,
 		.busy = true,
 	};
+	slast = slen;
 	memcpy(sbuf + slen, nlh, nlh->nlmsg_len);
 	memset(sbuf + slen + nlh->nlmsg_len, 0, len - nlh->nlmsg_len);
 	slen += len;

@@ -33,6 +33,7 @@ enum alg { A_MD5, A_MD5_SESS, A_SHA256, A_SHA256_SESS };
 
 struct cred {
 	struct cred *next;
+	struct cred *hnext;	/* the next one in its user's bucket */
 	char *user, *realm;
 	unsigned int alg;	/* AUTH_ALG_MD5 or AUTH_ALG_SHA256 */
 	char ha1[65];
@@ -40,6 +41,9 @@ struct cred {
 
 static struct cred *creds;
 static unsigned int n_creds;
+/* creds by user name: every REGISTER looks one up */
+static struct cred **cred_ht;
+static size_t cred_ht_size;	/* a power of two, >= n_creds */
 
 /* issued nonces and the highest nc seen for each */
 struct nonce {
@@ -153,6 +157,39 @@ static bool is_hex(const char *s, size_t n)
 	return true;
 }
 
+static size_t user_hash(const char *s, size_t n)
+{
+	size_t h = 14695981039346656037ull, i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* indexes creds by user; in list order within a bucket (the first wins) */
+static void creds_index(void)
+{
+	size_t size = 16, i;
+	struct cred *c, **tail;
+
+	while (size < n_creds)
+		size <<= 1;
+	free(cred_ht);
+	cred_ht = calloc(size, sizeof(*cred_ht));
+	if (!cred_ht) {
+		log_err("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	cred_ht_size = size;
+	for (c = creds; c; c = c->next) {
+		i = user_hash(c->user, strlen(c->user)) & (size - 1);
+		for (tail = &cred_ht[i]; *tail; tail = &(*tail)->hnext)
+			;
+		c->hnext = NULL;
+		*tail = c;
+	}
+}
+
 int auth_load(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -239,6 +276,7 @@ int auth_load(const char *path)
 	creds_free(creds);
 	creds = list;
 	n_creds = count;
+	creds_index();
 	log_info("credentials %s: %u entr%s", path, count,
 		 count == 1 ? "y" : "ies");
 	return 0;
@@ -262,7 +300,10 @@ static const struct cred *cred_find(const char *user, const char *realm,
 {
 	const struct cred *c;
 
-	for (c = creds; c; c = c->next)
+	if (!cred_ht)
+		return NULL;
+	c = cred_ht[user_hash(user, strlen(user)) & (cred_ht_size - 1)];
+	for (; c; c = c->hnext)
 		if (c->alg == alg && !strcmp(c->user, user) &&
 		    !strcmp(c->realm, realm))
 			return c;
@@ -273,7 +314,10 @@ bool auth_user_known(const char *user, size_t ulen, const char *realm)
 {
 	const struct cred *c;
 
-	for (c = creds; c; c = c->next)
+	if (!cred_ht)
+		return false;
+	c = cred_ht[user_hash(user, ulen) & (cred_ht_size - 1)];
+	for (; c; c = c->hnext)
 		if (strlen(c->user) == ulen && !memcmp(c->user, user, ulen) &&
 		    !strcmp(c->realm, realm))
 			return true;
@@ -314,18 +358,27 @@ static void hex_put(char *out, const u8 *in, size_t n)
 	out[2 * n] = '\0';
 }
 
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int hex_get(const char *s, u8 *out, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		unsigned int v;
+		int hi = nibble(s[2 * i]), lo = hi < 0 ? -1 : nibble(s[2 * i + 1]);
 
-		if (!isxdigit((unsigned char)s[2 * i]) ||
-		    !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
+		if (lo < 0)
 			return -1;
-		out[i] = (u8)v;
+		out[i] = (u8)(hi << 4 | lo);
 	}
 	return 0;
 }

@@ -34,6 +34,7 @@ void conf_defaults(struct config *c)
 	c->default_expires = 3600;
 	c->max_contacts = SIPK_CONTACTS_MAX;
 	c->nonce_lifetime = 300;
+	c->udp_rcvbuf = 4 << 20;
 	c->record_route = false;
 	c->tcp = true;
 	c->kernel_retry = 10;
@@ -401,6 +402,11 @@ static int global_key(struct config *c, const char *file, unsigned int line,
 	}
 	if (!strcmp(key, "fork-timeout")) {
 		if (parse_uint(val, 1, 3600, &c->fork_timeout))
+			goto bad_num;
+		return 0;
+	}
+	if (!strcmp(key, "udp-rcvbuf")) {
+		if (parse_uint(val, 4096, 1 << 30, &c->udp_rcvbuf))
 			goto bad_num;
 		return 0;
 	}

@@ -16,6 +16,7 @@
 
 static sqlite3 *db;
 static sqlite3_stmt *st_del_aor, *st_insert, *st_del_one;
+static sqlite3_stmt *st_begin, *st_commit, *st_rollback;
 static const char *db_path;
 
 static const char schema[] =
@@ -87,7 +88,11 @@ int db_open(const char *path)
 		    " cseq, flags, dst, source, updated) VALUES"
 		    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);", &st_insert) ||
 	    prepare("DELETE FROM bindings WHERE aor = ?1 AND contact = ?2;",
-		    &st_del_one))
+		    &st_del_one) ||
+	    /* one transaction per REGISTER: parsed once, not every time */
+	    prepare("BEGIN IMMEDIATE;", &st_begin) ||
+	    prepare("COMMIT;", &st_commit) ||
+	    prepare("ROLLBACK;", &st_rollback))
 		return -1;
 	log_info("database %s opened", path);
 	return 0;
@@ -98,6 +103,9 @@ void db_close(void)
 	sqlite3_finalize(st_del_aor);
 	sqlite3_finalize(st_insert);
 	sqlite3_finalize(st_del_one);
+	sqlite3_finalize(st_begin);
+	sqlite3_finalize(st_commit);
+	sqlite3_finalize(st_rollback);
 	if (db)
 		sqlite3_close(db);
 	db = NULL;
@@ -121,7 +129,7 @@ int db_store_aor(const char *aor, const struct binding *list)
 	const struct binding *b;
 	char dst[64], src[64];
 
-	if (exec("BEGIN IMMEDIATE;"))
+	if (step_done(st_begin))
 		return -1;
 	sqlite3_bind_text(st_del_aor, 1, aor, -1, SQLITE_STATIC);
 	if (step_done(st_del_aor))
@@ -146,11 +154,11 @@ int db_store_aor(const char *aor, const struct binding *list)
 		if (step_done(st_insert))
 			goto fail;
 	}
-	if (exec("COMMIT;"))
+	if (step_done(st_commit))
 		goto fail;
 	return 0;
 fail:
-	exec("ROLLBACK;");
+	step_done(st_rollback);
 	return -1;
 }
 

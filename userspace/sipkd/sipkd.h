@@ -110,6 +110,7 @@ struct config {
 	unsigned int min_expires, max_expires, default_expires;
 	unsigned int max_contacts;
 	unsigned int nonce_lifetime;
+	unsigned int udp_rcvbuf;	/* SO_RCVBUF of the UDP sockets */
 	bool record_route;
 	bool tcp;			/* listen on TCP too */
 	unsigned int tcp_idle;		/* seconds before an idle TCP connection closes */

@@ -328,7 +328,7 @@ static void conn_free(struct conn *c);
 static int open_one(const struct listen_addr *la, struct listener *l,
 		    enum tp_kind tp)
 {
-	int fd, one = 1, fam = la->ss.ss_family, rcv = 4 << 20;
+	int fd, one = 1, fam = la->ss.ss_family, rcv = (int)conf.udp_rcvbuf;
 	int type = tp == TP_TCP ? SOCK_STREAM : SOCK_DGRAM;
 
 	memset(l, 0, sizeof(*l));
