@@ -33,6 +33,10 @@ static const char schema[] =
 	" updated INTEGER NOT NULL,"
 	" PRIMARY KEY (aor, contact));";
 
+static bool batching;		/* in a burst: db_batch_end() commits */
+static bool in_txn;		/* BEGIN done, COMMIT not yet */
+static bool batch_failed;	/* a store of this burst was rolled back */
+
 static int exec(const char *sql)
 {
 	char *err = NULL;
@@ -129,8 +133,11 @@ int db_store_aor(const char *aor, const struct binding *list)
 	const struct binding *b;
 	char dst[64], src[64];
 
-	if (step_done(st_begin))
-		return -1;
+	if (!in_txn) {
+		if (step_done(st_begin))
+			return -1;
+		in_txn = true;
+	}
 	sqlite3_bind_text(st_del_aor, 1, aor, -1, SQLITE_STATIC);
 	if (step_done(st_del_aor))
 		goto fail;
@@ -154,13 +161,47 @@ int db_store_aor(const char *aor, const struct binding *list)
 		if (step_done(st_insert))
 			goto fail;
 	}
+	if (batching)
+		return 0;	/* db_batch_end() commits */
+	in_txn = false;
 	if (step_done(st_commit))
 		goto fail;
 	return 0;
 fail:
-	step_done(st_rollback);
+	if (in_txn || !batching)
+		step_done(st_rollback);
+	in_txn = false;
+	batch_failed |= batching;
 	return -1;
 }
+
+/*
+ * Group commit: the REGISTERs of one burst of datagrams (transport.c)
+ * share one transaction, and so one fsync, instead of one each; their
+ * answers are held back until db_batch_end() has committed it.
+ */
+void db_batch_begin(void)
+{
+	batching = true;
+	batch_failed = false;
+}
+
+int db_batch_end(void)
+{
+	bool failed = batch_failed;
+
+	batching = false;
+	batch_failed = false;
+	if (!in_txn)
+		return failed ? -1 : 0;
+	in_txn = false;
+	if (step_done(st_commit)) {
+		step_done(st_rollback);
+		return -1;
+	}
+	return failed ? -1 : 0;
+}
+
 
 int db_delete_binding(const char *aor, const char *uri)
 {

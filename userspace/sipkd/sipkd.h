@@ -444,11 +444,17 @@ int ha1_print(const char *user, const char *realm, const char *password,
 /* ---- db.c ---- */
 int db_open(const char *path);
 void db_close(void);
-/* replaces every row of @aor by @list; 0 committed, -1 failed (logged) */
+/*
+ * replaces every row of @aor by @list; 0 committed (in a burst: part of
+ * the burst's transaction, committed by db_batch_end()), -1 failed (logged)
+ */
 int db_store_aor(const char *aor, const struct binding *list);
 /* loads every binding; expired ones are dropped (and deleted) */
 int db_load(time_t now);
 int db_delete_binding(const char *aor, const char *uri);
+/* one transaction for the REGISTERs of a burst: 0, or -1 when not stored */
+void db_batch_begin(void);
+int db_batch_end(void);
 
 /* ---- kernel.c ---- */
 int kernel_open(enum kernel_mode mode);

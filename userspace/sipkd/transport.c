@@ -232,12 +232,65 @@ int sipk_addr_parse(const char *s, struct sipk_addr *a)
 
 /* ---- receiving ---- */
 
+/*
+ * While a burst of datagrams is handled, what sipkd sends over UDP waits
+ * here: a 200 to a REGISTER may leave only once the burst's registrations
+ * are on disk (db_batch_end(), one fsync for all of them).  Should that
+ * commit fail, nothing of the burst is sent: the clients retransmit.
+ */
+struct held {
+	struct held *next;
+	struct dest d;
+	size_t len;
+	u8 buf[];
+};
+
+static struct held *held_head, **held_tail = &held_head;
+static bool holding;
+
+static int hold(const struct dest *d, const void *buf, size_t len)
+{
+	struct held *h = malloc(sizeof(*h) + len);
+
+	if (!h)
+		return -1;
+	h->next = NULL;
+	h->d = *d;
+	h->len = len;
+	memcpy(h->buf, buf, len);
+	*held_tail = h;
+	held_tail = &h->next;
+	return 0;
+}
+
+static void burst_end(void)
+{
+	struct held *h;
+	unsigned int n = 0;
+	bool ok = !db_batch_end();
+
+	holding = false;
+	while ((h = held_head)) {
+		held_head = h->next;
+		if (ok)
+			transport_send(&h->d, h->buf, h->len);
+		n++;
+		free(h);
+	}
+	held_tail = &held_head;
+	if (!ok && n)
+		log_err("database: the registrations of a burst were not stored: %u messages not sent (the clients retransmit)",
+			n);
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
 	int i;
 
 	(void)what;
+	db_batch_begin();
+	holding = true;
 	for (i = 0; i < RX_BURST; i++) {
 		union {
 			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
@@ -259,7 +312,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			    errno != EINTR)
 				log_warn("receive on %s: %s", l->text,
 					 strerror(errno));
-			return;
+			break;
 		}
 		rx.srclen = mh.msg_namelen;
 		STAT(ST_RX);
@@ -319,6 +372,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		}
 		sip_received(rxbuf, (size_t)n, &rx);
 	}
+	burst_end();
 }
 
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd,
@@ -755,6 +809,8 @@ int transport_send(const struct dest *d, const void *buf, size_t len)
 	}
 	if (!l)
 		return -1;
+	if (holding)
+		return hold(d, buf, len);
 	memset(&cbuf, 0, sizeof(cbuf));
 	if (d->has_from && l->wildcard &&
 	    d->from.ss_family == (sa_family_t)l->family) {
