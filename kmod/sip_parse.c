@@ -52,49 +52,162 @@ const char *sipk_reason_name(enum sipk_reason r)
 	return sipk_reason_names[r];
 }
 
+/* ---- word-at-a-time scanning ---- */
+
+/*
+ * The classic tests on eight octets at once: "some octet is zero" and
+ * "some octet is below N" (N <= 0x80) set the high bit of each such
+ * octet.  A borrow only runs from an octet that matched into the ones
+ * above it, so the lowest set bit is always a true match: with the first
+ * octet in the least significant byte (sipk_load_le64()) it names the
+ * first matching octet.  Octets >= 0x80 never match.
+ */
+#define WORD_ONES	0x0101010101010101ULL
+#define WORD_HIGHS	0x8080808080808080ULL
+
+static u64 word_zero_mask(u64 w)
+{
+	return (w - WORD_ONES) & ~w & WORD_HIGHS;
+}
+
+static u64 word_octet_mask(u64 w, u8 c)
+{
+	return word_zero_mask(w ^ (WORD_ONES * c));
+}
+
+/* control octets (below 0x20, TAB included) and DEL */
+static u64 word_ctl_mask(u64 w)
+{
+	return ((w - WORD_ONES * 0x20) & ~w & WORD_HIGHS) |
+	       word_octet_mask(w, 0x7f);
+}
+
+static bool is_ctl(u8 c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* The first control octet or DEL in [p, end), else @end. */
+static size_t find_ctl(const u8 *b, size_t p, size_t end)
+{
+	u64 mask;
+
+	for (; p + 8 <= end; p += 8) {
+		mask = word_ctl_mask(sipk_load_le64(b + p));
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && !is_ctl(b[p]))
+		p++;
+	return p;
+}
+
+/* The first @c in [p, end), else @end. */
+static u16 find_octet(const u8 *b, u16 p, u16 end, u8 c)
+{
+	u64 mask;
+
+	for (; p + 8 <= end; p += 8) {
+		mask = word_octet_mask(sipk_load_le64(b + p), c);
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && b[p] != c)
+		p++;
+	return p;
+}
+
 /* ---- character classes (RFC 3261 section 25.1) ---- */
+
+/*
+ * One table lookup per octet instead of a chain of comparisons: the
+ * parser tests a class for nearly every octet of the headers.
+ */
+#define C_ALPHA		0x01
+#define C_DIGIT		0x02
+#define C_HEX		0x04	/* HEXDIG, digits included */
+#define C_TOKEN		0x08	/* token */
+#define C_HOST		0x10	/* alphanum / "-" / "." */
+#define C_PARAM		0x20	/* paramchar of a URI parameter */
+#define C_USER		0x40	/* user / ":" password of a URI */
+#define C_WS		0x80	/* SP / HTAB */
+
+#define C_ALNUM_ALL	(C_TOKEN | C_HOST | C_PARAM | C_USER)
+#define C_HEXLETTER	(C_ALPHA | C_HEX | C_ALNUM_ALL)
+#define C_LETTER	(C_ALPHA | C_ALNUM_ALL)
+
+static const u8 sipk_cclass[256] = {
+	['0' ... '9']	= C_DIGIT | C_HEX | C_ALNUM_ALL,
+	['a' ... 'f']	= C_HEXLETTER,
+	['g' ... 'z']	= C_LETTER,
+	['A' ... 'F']	= C_HEXLETTER,
+	['G' ... 'Z']	= C_LETTER,
+	[' ']		= C_WS,
+	['\t']		= C_WS,
+	/* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+	['-']		= C_TOKEN | C_HOST | C_PARAM | C_USER,
+	['.']		= C_TOKEN | C_HOST | C_PARAM | C_USER,
+	['!']		= C_TOKEN | C_PARAM | C_USER,
+	['%']		= C_TOKEN | C_PARAM | C_USER,	/* escaped */
+	['*']		= C_TOKEN | C_PARAM | C_USER,
+	['_']		= C_TOKEN | C_PARAM | C_USER,
+	['+']		= C_TOKEN | C_PARAM | C_USER,
+	['`']		= C_TOKEN,
+	['\'']		= C_TOKEN | C_PARAM | C_USER,
+	['~']		= C_TOKEN | C_PARAM | C_USER,
+	/* the rest of unreserved, param-unreserved and user-unreserved */
+	['(']		= C_PARAM | C_USER,
+	[')']		= C_PARAM | C_USER,
+	['[']		= C_PARAM,
+	[']']		= C_PARAM,
+	['/']		= C_PARAM | C_USER,
+	[':']		= C_PARAM | C_USER,
+	['&']		= C_PARAM | C_USER,
+	['$']		= C_PARAM | C_USER,
+	['=']		= C_PARAM | C_USER,
+	[',']		= C_USER,
+	[';']		= C_USER,
+	['?']		= C_USER,
+};
+
+static bool is_class(u8 c, u8 class)
+{
+	return sipk_cclass[c] & class;
+}
 
 static bool is_alpha(u8 c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return is_class(c, C_ALPHA);
 }
 
 static bool is_digit(u8 c)
 {
-	return c >= '0' && c <= '9';
+	return is_class(c, C_DIGIT);
 }
 
 static bool is_hex(u8 c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return is_class(c, C_HEX);
 }
 
 static bool is_alnum(u8 c)
 {
-	return is_alpha(c) || is_digit(c);
+	return is_class(c, C_ALPHA | C_DIGIT);
 }
 
-/* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
 static bool is_token(u8 c)
 {
-	if (is_alnum(c))
-		return true;
-	switch (c) {
-	case '-': case '.': case '!': case '%': case '*':
-	case '_': case '+': case '`': case '\'': case '~':
-		return true;
-	}
-	return false;
+	return is_class(c, C_TOKEN);
 }
 
 static bool is_ws(u8 c)
 {
-	return c == ' ' || c == '\t';
+	return is_class(c, C_WS);
 }
 
 static u8 lower(u8 c)
 {
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+	return (u8)(c - 'A') <= 'Z' - 'A' ? c + ('a' - 'A') : c;
 }
 
 static bool mem_caseeq(const u8 *a, const char *lit, size_t n)
@@ -414,7 +527,7 @@ int sipk_format_host(const struct sipk_addr *a, char *out, size_t outlen)
 
 static bool is_host_char(u8 c)
 {
-	return is_alnum(c) || c == '-' || c == '.';
+	return is_class(c, C_HOST);
 }
 
 /*
@@ -460,30 +573,12 @@ static int parse_hostport(const u8 *b, u16 p, u16 end, struct sipk_str *host,
 
 static bool is_uri_param_char(u8 c)
 {
-	if (is_alnum(c))
-		return true;
-	switch (c) {
-	/* unreserved mark, param-unreserved, escaped */
-	case '-': case '_': case '.': case '!': case '~': case '*':
-	case '\'': case '(': case ')': case '[': case ']': case '/':
-	case ':': case '&': case '+': case '$': case '%': case '=':
-		return true;
-	}
-	return false;
+	return is_class(c, C_PARAM);
 }
 
 static bool is_user_char(u8 c)
 {
-	if (is_alnum(c))
-		return true;
-	switch (c) {
-	case '-': case '_': case '.': case '!': case '~': case '*':
-	case '\'': case '(': case ')': case '%': case '&': case '=':
-	case '+': case '$': case ',': case ';': case '?': case '/':
-	case ':':	/* ":" password */
-		return true;
-	}
-	return false;
+	return is_class(c, C_USER);
 }
 
 int sipk_parse_uri(const u8 *b, u16 off, u16 len, struct sipk_uri *u)
@@ -514,8 +609,7 @@ int sipk_parse_uri(const u8 *b, u16 off, u16 len, struct sipk_uri *u)
 	}
 	p++;
 	/* userinfo ends at the first '@' (an unescaped '@' is not a user char) */
-	for (at = p; at < end && b[at] != '@'; at++)
-		;
+	at = find_octet(b, p, end, '@');
 	if (at < end) {
 		for (i = p; i < at; i++)
 			if (!is_user_char(b[i]))
@@ -741,8 +835,7 @@ static int parse_naddr(const u8 *b, u16 p, u16 end, bool list, bool need_angle,
 	if (p < end && b[p] == '<') {
 		p++;
 		us = p;
-		while (p < end && b[p] != '>')
-			p++;
+		p = find_octet(b, p, end, '>');
 		if (p >= end)
 			return -EINVAL;
 		ue = p;
@@ -830,14 +923,19 @@ static const struct {
 
 static int hdr_lookup(const u8 *name, u16 len)
 {
+	u8 c = lower(name[0]);
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(sipk_headers); i++) {
-		if (len == 1 && sipk_headers[i].compact &&
-		    lower(name[0]) == sipk_headers[i].compact)
-			return sipk_headers[i].id;
+		if (len == 1) {
+			if (c == sipk_headers[i].compact)
+				return sipk_headers[i].id;
+			continue;
+		}
+		/* the names in the table start with a capital */
 		if (len == sipk_headers[i].len &&
-		    mem_caseeq(name, sipk_headers[i].name, len))
+		    c == sipk_headers[i].name[0] + ('a' - 'A') &&
+		    mem_caseeq(name + 1, sipk_headers[i].name + 1, len - 1))
 			return sipk_headers[i].id;
 	}
 	return H_OTHER;
@@ -1148,8 +1246,7 @@ static enum sipk_verdict parse_headers(struct sipk_msg *m, u16 p)
 		/* the logical line ends at a CRLF not followed by WSP */
 		ve = p;
 		for (;;) {
-			while (ve < hend && b[ve] != '\r')
-				ve++;
+			ve = find_octet(b, ve, hend, '\r');
 			/* hdr_end points at a CRLF, so ve + 1 is in the buffer */
 			if (ve + 2 < hend && is_ws(b[ve + 2])) {
 				h.folded = 1;
@@ -1194,8 +1291,13 @@ enum sipk_verdict sipk_parse(const u8 *buf, size_t len, struct sipk_msg *m)
 	 * preceded by CR; no NUL or other control octet in the headers.
 	 */
 	for (p = 0; p < len; p++) {
-		u8 c = buf[p];
+		u8 c;
 
+		/* printable octets need no look */
+		p = find_ctl(buf, p, len);
+		if (p >= len)
+			break;
+		c = buf[p];
 		if (c == '\r') {
 			if (p + 1 >= len || buf[p + 1] != '\n')
 				return fail(m, p + 1 >= len ? SIPK_R_TRUNCATED :
