@@ -102,6 +102,44 @@ static size_t find_ctl(const u8 *b, size_t p, size_t end)
 	return p;
 }
 
+/* octets that are not VCHAR: SP and below, DEL, and 0x80 and above */
+static u64 word_non_vchar_mask(u64 w)
+{
+	return ((w - WORD_ONES * 0x21) & ~w & WORD_HIGHS) | (w & WORD_HIGHS) |
+	       word_octet_mask(w, 0x7f);
+}
+
+/* The first octet in [p, end) that is not VCHAR, else @end. */
+static u16 find_non_vchar(const u8 *b, u16 p, u16 end)
+{
+	u64 mask;
+
+	for (; p + 8 <= end; p += 8) {
+		mask = word_non_vchar_mask(sipk_load_le64(b + p));
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && b[p] > ' ' && b[p] < 0x7f)
+		p++;
+	return p;
+}
+
+/* The first SP, control octet or DEL in [p, end), else @end. */
+static u16 find_sp_or_ctl(const u8 *b, u16 p, u16 end)
+{
+	u64 mask, w;
+
+	for (; p + 8 <= end; p += 8) {
+		w = sipk_load_le64(b + p);
+		mask = word_ctl_mask(w) | word_octet_mask(w, ' ');
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && b[p] != ' ' && !is_ctl(b[p]))
+		p++;
+	return p;
+}
+
 /* The first @c in [p, end), else @end. */
 static u16 find_octet(const u8 *b, u16 p, u16 end, u8 c)
 {
@@ -214,9 +252,13 @@ static bool mem_caseeq(const u8 *a, const char *lit, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (lower(a[i]) != lower((u8)lit[i]))
+	for (i = 0; i < n; i++) {
+		u8 x = a[i] ^ (u8)lit[i];
+
+		/* equal, or a letter in the other case */
+		if (x && (x != 'a' - 'A' || !is_alpha(a[i])))
 			return false;
+	}
 	return true;
 }
 
@@ -899,44 +941,64 @@ enum hdr_id {
 	H_PROXY_REQUIRE, H_DATE,
 };
 
-static const struct {
-	const char *name;
-	u8 len;
-	char compact;
-	u8 id;
-} sipk_headers[] = {
-	{ "Via",		3,  'v', H_VIA },
-	{ "Max-Forwards",	12, 0,   H_MAX_FORWARDS },
-	{ "Route",		5,  0,   H_ROUTE },
-	{ "Record-Route",	12, 0,   H_RECORD_ROUTE },
-	{ "From",		4,  'f', H_FROM },
-	{ "To",			2,  't', H_TO },
-	{ "Call-ID",		7,  'i', H_CALL_ID },
-	{ "CSeq",		4,  0,   H_CSEQ },
-	{ "Contact",		7,  'm', H_CONTACT },
-	{ "Content-Length",	14, 'l', H_CONTENT_LENGTH },
-	{ "Expires",		7,  0,   H_EXPIRES },
-	{ "Require",		7,  0,   H_REQUIRE },
-	{ "Proxy-Require",	13, 0,   H_PROXY_REQUIRE },
-	{ "Date",		4,  0,   H_DATE },
-};
-
+/* The headers the parser reads, by name length, and their compact forms. */
 static int hdr_lookup(const u8 *name, u16 len)
 {
-	u8 c = lower(name[0]);
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(sipk_headers); i++) {
-		if (len == 1) {
-			if (c == sipk_headers[i].compact)
-				return sipk_headers[i].id;
-			continue;
+	switch (len) {
+	case 1:
+		switch (lower(name[0])) {
+		case 'v': return H_VIA;
+		case 'f': return H_FROM;
+		case 't': return H_TO;
+		case 'i': return H_CALL_ID;
+		case 'm': return H_CONTACT;
+		case 'l': return H_CONTENT_LENGTH;
 		}
-		/* the names in the table start with a capital */
-		if (len == sipk_headers[i].len &&
-		    c == sipk_headers[i].name[0] + ('a' - 'A') &&
-		    mem_caseeq(name + 1, sipk_headers[i].name + 1, len - 1))
-			return sipk_headers[i].id;
+		break;
+	case 2:
+		if (mem_caseeq(name, "To", 2))
+			return H_TO;
+		break;
+	case 3:
+		if (mem_caseeq(name, "Via", 3))
+			return H_VIA;
+		break;
+	case 4:
+		if (mem_caseeq(name, "From", 4))
+			return H_FROM;
+		if (mem_caseeq(name, "CSeq", 4))
+			return H_CSEQ;
+		if (mem_caseeq(name, "Date", 4))
+			return H_DATE;
+		break;
+	case 5:
+		if (mem_caseeq(name, "Route", 5))
+			return H_ROUTE;
+		break;
+	case 7:
+		if (mem_caseeq(name, "Call-ID", 7))
+			return H_CALL_ID;
+		if (mem_caseeq(name, "Contact", 7))
+			return H_CONTACT;
+		if (mem_caseeq(name, "Expires", 7))
+			return H_EXPIRES;
+		if (mem_caseeq(name, "Require", 7))
+			return H_REQUIRE;
+		break;
+	case 12:
+		if (mem_caseeq(name, "Max-Forwards", 12))
+			return H_MAX_FORWARDS;
+		if (mem_caseeq(name, "Record-Route", 12))
+			return H_RECORD_ROUTE;
+		break;
+	case 13:
+		if (mem_caseeq(name, "Proxy-Require", 13))
+			return H_PROXY_REQUIRE;
+		break;
+	case 14:
+		if (mem_caseeq(name, "Content-Length", 14))
+			return H_CONTENT_LENGTH;
+		break;
 	}
 	return H_OTHER;
 }
@@ -1018,9 +1080,9 @@ static enum sipk_verdict parse_start_line(struct sipk_msg *m, u16 end)
 	m->method_str = mkstr(0, e);
 	m->method = method_lookup(b, e);
 	p = e + 1;
-	for (e = p; e < end && b[e] != ' '; e++)
-		if (b[e] < ' ' || b[e] == 0x7f)
-			return fail(m, SIPK_R_RURI, e);
+	e = find_sp_or_ctl(b, p, end);
+	if (e < end && b[e] != ' ')
+		return fail(m, SIPK_R_RURI, e);
 	if (e == p || e >= end)
 		return fail(m, SIPK_R_START_LINE, e);
 	err = sipk_parse_uri(b, p, e - p, &m->ruri);
@@ -1111,9 +1173,9 @@ static enum sipk_verdict parse_header(struct sipk_msg *m, int id,
 		/* callid = word [ "@" word ]: no white space, not empty */
 		if (p == end)
 			return fail(m, SIPK_R_CALL_ID, p);
-		for (e = p; e < end; e++)
-			if (b[e] <= ' ' || b[e] >= 0x7f)
-				return fail(m, SIPK_R_CALL_ID, e);
+		e = find_non_vchar(b, p, end);
+		if (e < end)
+			return fail(m, SIPK_R_CALL_ID, e);
 		m->call_id = *h;
 		break;
 	case H_FROM:
