@@ -25,6 +25,9 @@
 #include <net/addrconf.h>
 #include <net/ip6_checksum.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <linux/hash.h>
+#include <linux/inetdevice.h>
+#include <asm/unaligned.h>
 
 #include "sipk.h"
 #include "hook.h"
@@ -64,8 +67,8 @@ static bool sipk_port_match(const struct sipk_config *cfg, u16 port)
 }
 
 /* Find the route and source address towards @dst; never a local one. */
-static int sipk_route_out(struct net *net, const struct sipk_addr *dst,
-			  struct sipk_route *r)
+static int sipk_route_lookup(struct net *net, const struct sipk_addr *dst,
+			     struct sipk_route *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (dst->family == 4) {
@@ -118,6 +121,149 @@ static int sipk_route_out(struct net *net, const struct sipk_addr *dst,
 	}
 	r->mtu = dst_mtu(r->dst);
 	return 0;
+}
+
+/*
+ * The output route to a next hop depends on nothing but its address and
+ * the routing state, and the fast path sends to few next hops at a time
+ * (the uas of a contact, the uac a response goes back to).  So each CPU
+ * keeps the last route and source address found for a few destinations,
+ * hashed by address, as drivers/net/wireguard keeps a dst_cache per
+ * peer.  An entry is used only while nothing it was derived from has
+ * changed:
+ *
+ * - IPv4 routes carry the namespace's route generation, which every
+ *   change of a route or an address bumps, and are marked obsolete when
+ *   a PMTU exception appears or their nexthop goes; dst->ops->check()
+ *   sees both.
+ * - IPv6: every change of the FIB tree bumps the namespace's fib6 serial
+ *   number (an address added or removed comes with its host route), kept
+ *   with the entry, and dst->ops->check() with the route's cookie sees
+ *   exceptions and expiry.
+ *
+ * Entries hold a reference.  A cached route does not pin its device:
+ * the stack moves routes of a vanishing device to the blackhole device,
+ * and then they fail the check.
+ */
+#define SIPK_DST_SLOTS		16
+
+struct sipk_dst_slot {
+	struct dst_entry *dst;	/* NULL when empty */
+	u32 cookie;		/* for dst->ops->check() */
+	int genid;		/* IPv6: rt_genid_ipv6() when filled */
+	u8 family;
+	u8 daddr[16];
+	u8 saddr[16];
+};
+
+struct sipk_dst_cache {
+	struct sipk_dst_slot slot[SIPK_DST_SLOTS];
+};
+
+static struct sipk_dst_slot *sipk_dst_slot(struct sipk_net *sn,
+					   const struct sipk_addr *dst)
+{
+	u32 h = get_unaligned((const u32 *)dst->addr);
+
+	if (dst->family == 6)
+		h ^= get_unaligned((const u32 *)(dst->addr + 4)) ^
+		     get_unaligned((const u32 *)(dst->addr + 8)) ^
+		     get_unaligned((const u32 *)(dst->addr + 12));
+	return &this_cpu_ptr(sn->dsts)->slot[hash_32(h,
+						     ilog2(SIPK_DST_SLOTS))];
+}
+
+static bool sipk_dst_valid(struct net *net, const struct sipk_dst_slot *s)
+{
+	struct dst_entry *d = s->dst;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (s->family == 6 && s->genid != rt_genid_ipv6(net))
+		return false;
+#endif
+	return !d->obsolete || d->ops->check(d, s->cookie);
+}
+
+/*
+ * The route and source address towards @dst, from this CPU's cache when
+ * it is still valid, else looked up and cached.  The caller owns the
+ * reference in @r->dst.
+ */
+static int sipk_route_out(struct sipk_net *sn, const struct sipk_addr *dst,
+			  struct sipk_route *r)
+{
+	size_t alen = dst->family == 4 ? 4 : 16;
+	struct sipk_dst_slot *s;
+	int genid = 0, err = 0;
+
+	/* the slots are per CPU: nothing else on this CPU may use them */
+	local_bh_disable();
+	s = sipk_dst_slot(sn, dst);
+	if (s->dst && s->family == dst->family &&
+	    !memcmp(s->daddr, dst->addr, alen) && sipk_dst_valid(sn->net, s)) {
+		memset(r, 0, sizeof(*r));
+		dst_hold(s->dst);
+		r->dst = s->dst;
+		r->saddr.family = s->family;
+		memcpy(r->saddr.addr, s->saddr, alen);
+		r->mtu = dst_mtu(r->dst);
+		goto out;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	/* read before the lookup: a change during it invalidates the entry */
+	if (dst->family == 6)
+		genid = rt_genid_ipv6(sn->net);
+#endif
+	err = sipk_route_lookup(sn->net, dst, r);
+	if (err)
+		goto out;
+	dst_release(s->dst);
+	dst_hold(r->dst);
+	s->dst = r->dst;
+	s->cookie = 0;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (dst->family == 6)
+		s->cookie = rt6_get_cookie((struct rt6_info *)r->dst);
+#endif
+	s->genid = genid;
+	s->family = dst->family;
+	memcpy(s->daddr, dst->addr, alen);
+	memcpy(s->saddr, r->saddr.addr, alen);
+out:
+	local_bh_enable();
+	return err;
+}
+
+/**
+ * sipk_route_cache_init() - the per-CPU route cache of a namespace
+ * @sn: the namespace
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sipk_route_cache_init(struct sipk_net *sn)
+{
+	sn->dsts = alloc_percpu(struct sipk_dst_cache);
+	return sn->dsts ? 0 : -ENOMEM;
+}
+
+/**
+ * sipk_route_cache_exit() - release every cached route and the cache
+ * @sn: the namespace; its hooks are unregistered
+ */
+void sipk_route_cache_exit(struct sipk_net *sn)
+{
+	int cpu, i;
+
+	if (!sn->dsts)
+		return;
+	for_each_possible_cpu(cpu) {
+		struct sipk_dst_cache *c = per_cpu_ptr(sn->dsts, cpu);
+
+		for (i = 0; i < SIPK_DST_SLOTS; i++)
+			dst_release(c->slot[i].dst);
+	}
+	free_percpu(sn->dsts);
+	sn->dsts = NULL;
 }
 
 static unsigned int sipk_hdr_len(u8 family)
@@ -232,7 +378,7 @@ static unsigned int sipk_forward(struct sipk_pkt *pk,
 	size_t cap;
 	int n, err;
 
-	err = sipk_route_out(net, dst, &r);
+	err = sipk_route_out(pk->sn, dst, &r);
 	if (err) {
 		sipk_count(pk->sn, sipk_route_err_counter(err));
 		return NF_ACCEPT;
@@ -461,6 +607,38 @@ static unsigned int sipk_hook_udp(struct sipk_pkt *pk, struct sk_buff *skb,
 	return sipk_handle(pk, thoff);
 }
 
+/*
+ * Is @daddr ours, as the stack's input route will find it: RTN_LOCAL in
+ * the local table, or in the VRF table of @in?
+ *
+ * An address configured on an interface is found in the kernel's hash of
+ * addresses, a cheaper look than a walk of the FIB trie for every SIP
+ * datagram; __ip_dev_find() falls back to the local table itself for the
+ * others (local routes added by hand).  Every address has its local
+ * route in the local table from the moment it is added until it is
+ * removed, whether its interface is up or down, so the two agree unless
+ * a VRF is involved (the address is then in the VRF's table): with one,
+ * the FIB is asked as before.  Both follow addresses added and removed
+ * at once: nothing is cached here.
+ */
+static bool sipk_local_v4(struct net *net, const struct net_device *in,
+			  __be32 daddr)
+{
+	const struct net_device *dev;
+
+	if (ipv4_is_multicast(daddr) || ipv4_is_lbcast(daddr) ||
+	    ipv4_is_zeronet(daddr))
+		return false;
+	if (!netif_is_l3_slave(in) && !netif_is_l3_master(in)) {
+		dev = __ip_dev_find(net, daddr, false);
+		if (!dev)
+			return false;	/* in neither the hash nor the table */
+		if (!netif_is_l3_slave(dev) && !netif_is_l3_master(dev))
+			return true;
+	}
+	return inet_addr_type_dev_table(net, in, daddr) == RTN_LOCAL;
+}
+
 static unsigned int sipk_hook_v4(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -482,8 +660,7 @@ static unsigned int sipk_hook_v4(void *priv, struct sk_buff *skb,
 	rcu_read_lock();
 	pk.cfg = rcu_dereference(pk.sn->cfg);
 	if (!sipk_port_match(pk.cfg, ntohs(uh->dest)) ||
-	    inet_addr_type_dev_table(state->net, skb->dev, iph->daddr) !=
-	    RTN_LOCAL)
+	    !sipk_local_v4(state->net, skb->dev, iph->daddr))
 		goto out;
 	if (nf_ip_checksum(skb, state->hook, thoff, IPPROTO_UDP)) {
 		/* the stack drops it; so does nobody here */

@@ -113,10 +113,14 @@ static int __net_init sipk_net_init(struct net *net)
 	if (err)
 		goto err_stats;
 
+	err = sipk_route_cache_init(sn);
+	if (err)
+		goto err_tables;
+
 	/* the hook sits after defragmentation: make sure there is one */
 	err = nf_defrag_ipv4_enable(net);
 	if (err)
-		goto err_tables;
+		goto err_routes;
 #if IS_ENABLED(CONFIG_IPV6)
 	err = nf_defrag_ipv6_enable(net);
 	if (err)
@@ -134,6 +138,8 @@ err_defrag6:
 err_defrag4:
 #endif
 	nf_defrag_ipv4_disable(net);
+err_routes:
+	sipk_route_cache_exit(sn);
 err_tables:
 	sipk_tables_exit(sn);
 err_stats:
@@ -153,6 +159,7 @@ static void __net_exit sipk_net_exit(struct net *net)
 	nf_defrag_ipv6_disable(net);
 #endif
 	nf_defrag_ipv4_disable(net);
+	sipk_route_cache_exit(sn);
 	sipk_tables_exit(sn);
 	free_percpu(sn->stats);
 	kfree(rcu_access_pointer(sn->cfg));

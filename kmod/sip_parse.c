@@ -52,58 +52,213 @@ const char *sipk_reason_name(enum sipk_reason r)
 	return sipk_reason_names[r];
 }
 
+/* ---- word-at-a-time scanning ---- */
+
+/*
+ * The classic tests on eight octets at once: "some octet is zero" and
+ * "some octet is below N" (N <= 0x80) set the high bit of each such
+ * octet.  A borrow only runs from an octet that matched into the ones
+ * above it, so the lowest set bit is always a true match: with the first
+ * octet in the least significant byte (sipk_load_le64()) it names the
+ * first matching octet.  Octets >= 0x80 never match.
+ */
+#define WORD_ONES	0x0101010101010101ULL
+#define WORD_HIGHS	0x8080808080808080ULL
+
+static u64 word_zero_mask(u64 w)
+{
+	return (w - WORD_ONES) & ~w & WORD_HIGHS;
+}
+
+static u64 word_octet_mask(u64 w, u8 c)
+{
+	return word_zero_mask(w ^ (WORD_ONES * c));
+}
+
+/* control octets (below 0x20, TAB included) and DEL */
+static u64 word_ctl_mask(u64 w)
+{
+	return ((w - WORD_ONES * 0x20) & ~w & WORD_HIGHS) |
+	       word_octet_mask(w, 0x7f);
+}
+
+static bool is_ctl(u8 c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* The first control octet or DEL in [p, end), else @end. */
+static size_t find_ctl(const u8 *b, size_t p, size_t end)
+{
+	u64 mask;
+
+	for (; p + 8 <= end; p += 8) {
+		mask = word_ctl_mask(sipk_load_le64(b + p));
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && !is_ctl(b[p]))
+		p++;
+	return p;
+}
+
+/* octets that are not VCHAR: SP and below, DEL, and 0x80 and above */
+static u64 word_non_vchar_mask(u64 w)
+{
+	return ((w - WORD_ONES * 0x21) & ~w & WORD_HIGHS) | (w & WORD_HIGHS) |
+	       word_octet_mask(w, 0x7f);
+}
+
+/* The first octet in [p, end) that is not VCHAR, else @end. */
+static u16 find_non_vchar(const u8 *b, u16 p, u16 end)
+{
+	u64 mask;
+
+	for (; p + 8 <= end; p += 8) {
+		mask = word_non_vchar_mask(sipk_load_le64(b + p));
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && b[p] > ' ' && b[p] < 0x7f)
+		p++;
+	return p;
+}
+
+/* The first SP, control octet or DEL in [p, end), else @end. */
+static u16 find_sp_or_ctl(const u8 *b, u16 p, u16 end)
+{
+	u64 mask, w;
+
+	for (; p + 8 <= end; p += 8) {
+		w = sipk_load_le64(b + p);
+		mask = word_ctl_mask(w) | word_octet_mask(w, ' ');
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && b[p] != ' ' && !is_ctl(b[p]))
+		p++;
+	return p;
+}
+
+/* The first @c in [p, end), else @end. */
+static u16 find_octet(const u8 *b, u16 p, u16 end, u8 c)
+{
+	u64 mask;
+
+	for (; p + 8 <= end; p += 8) {
+		mask = word_octet_mask(sipk_load_le64(b + p), c);
+		if (mask)
+			return p + sipk_ffs64(mask) / 8;
+	}
+	while (p < end && b[p] != c)
+		p++;
+	return p;
+}
+
 /* ---- character classes (RFC 3261 section 25.1) ---- */
+
+/*
+ * One table lookup per octet instead of a chain of comparisons: the
+ * parser tests a class for nearly every octet of the headers.
+ */
+#define C_ALPHA		0x01
+#define C_DIGIT		0x02
+#define C_HEX		0x04	/* HEXDIG, digits included */
+#define C_TOKEN		0x08	/* token */
+#define C_HOST		0x10	/* alphanum / "-" / "." */
+#define C_PARAM		0x20	/* paramchar of a URI parameter */
+#define C_USER		0x40	/* user / ":" password of a URI */
+#define C_WS		0x80	/* SP / HTAB */
+
+#define C_ALNUM_ALL	(C_TOKEN | C_HOST | C_PARAM | C_USER)
+#define C_HEXLETTER	(C_ALPHA | C_HEX | C_ALNUM_ALL)
+#define C_LETTER	(C_ALPHA | C_ALNUM_ALL)
+
+static const u8 sipk_cclass[256] = {
+	['0' ... '9']	= C_DIGIT | C_HEX | C_ALNUM_ALL,
+	['a' ... 'f']	= C_HEXLETTER,
+	['g' ... 'z']	= C_LETTER,
+	['A' ... 'F']	= C_HEXLETTER,
+	['G' ... 'Z']	= C_LETTER,
+	[' ']		= C_WS,
+	['\t']		= C_WS,
+	/* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+	['-']		= C_TOKEN | C_HOST | C_PARAM | C_USER,
+	['.']		= C_TOKEN | C_HOST | C_PARAM | C_USER,
+	['!']		= C_TOKEN | C_PARAM | C_USER,
+	['%']		= C_TOKEN | C_PARAM | C_USER,	/* escaped */
+	['*']		= C_TOKEN | C_PARAM | C_USER,
+	['_']		= C_TOKEN | C_PARAM | C_USER,
+	['+']		= C_TOKEN | C_PARAM | C_USER,
+	['`']		= C_TOKEN,
+	['\'']		= C_TOKEN | C_PARAM | C_USER,
+	['~']		= C_TOKEN | C_PARAM | C_USER,
+	/* the rest of unreserved, param-unreserved and user-unreserved */
+	['(']		= C_PARAM | C_USER,
+	[')']		= C_PARAM | C_USER,
+	['[']		= C_PARAM,
+	[']']		= C_PARAM,
+	['/']		= C_PARAM | C_USER,
+	[':']		= C_PARAM | C_USER,
+	['&']		= C_PARAM | C_USER,
+	['$']		= C_PARAM | C_USER,
+	['=']		= C_PARAM | C_USER,
+	[',']		= C_USER,
+	[';']		= C_USER,
+	['?']		= C_USER,
+};
+
+static bool is_class(u8 c, u8 class)
+{
+	return sipk_cclass[c] & class;
+}
 
 static bool is_alpha(u8 c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return is_class(c, C_ALPHA);
 }
 
 static bool is_digit(u8 c)
 {
-	return c >= '0' && c <= '9';
+	return is_class(c, C_DIGIT);
 }
 
 static bool is_hex(u8 c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return is_class(c, C_HEX);
 }
 
 static bool is_alnum(u8 c)
 {
-	return is_alpha(c) || is_digit(c);
+	return is_class(c, C_ALPHA | C_DIGIT);
 }
 
-/* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
 static bool is_token(u8 c)
 {
-	if (is_alnum(c))
-		return true;
-	switch (c) {
-	case '-': case '.': case '!': case '%': case '*':
-	case '_': case '+': case '`': case '\'': case '~':
-		return true;
-	}
-	return false;
+	return is_class(c, C_TOKEN);
 }
 
 static bool is_ws(u8 c)
 {
-	return c == ' ' || c == '\t';
+	return is_class(c, C_WS);
 }
 
 static u8 lower(u8 c)
 {
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+	return (u8)(c - 'A') <= 'Z' - 'A' ? c + ('a' - 'A') : c;
 }
 
 static bool mem_caseeq(const u8 *a, const char *lit, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (lower(a[i]) != lower((u8)lit[i]))
+	for (i = 0; i < n; i++) {
+		u8 x = a[i] ^ (u8)lit[i];
+
+		/* equal, or a letter in the other case */
+		if (x && (x != 'a' - 'A' || !is_alpha(a[i])))
 			return false;
+	}
 	return true;
 }
 
@@ -414,7 +569,7 @@ int sipk_format_host(const struct sipk_addr *a, char *out, size_t outlen)
 
 static bool is_host_char(u8 c)
 {
-	return is_alnum(c) || c == '-' || c == '.';
+	return is_class(c, C_HOST);
 }
 
 /*
@@ -460,30 +615,12 @@ static int parse_hostport(const u8 *b, u16 p, u16 end, struct sipk_str *host,
 
 static bool is_uri_param_char(u8 c)
 {
-	if (is_alnum(c))
-		return true;
-	switch (c) {
-	/* unreserved mark, param-unreserved, escaped */
-	case '-': case '_': case '.': case '!': case '~': case '*':
-	case '\'': case '(': case ')': case '[': case ']': case '/':
-	case ':': case '&': case '+': case '$': case '%': case '=':
-		return true;
-	}
-	return false;
+	return is_class(c, C_PARAM);
 }
 
 static bool is_user_char(u8 c)
 {
-	if (is_alnum(c))
-		return true;
-	switch (c) {
-	case '-': case '_': case '.': case '!': case '~': case '*':
-	case '\'': case '(': case ')': case '%': case '&': case '=':
-	case '+': case '$': case ',': case ';': case '?': case '/':
-	case ':':	/* ":" password */
-		return true;
-	}
-	return false;
+	return is_class(c, C_USER);
 }
 
 int sipk_parse_uri(const u8 *b, u16 off, u16 len, struct sipk_uri *u)
@@ -514,8 +651,7 @@ int sipk_parse_uri(const u8 *b, u16 off, u16 len, struct sipk_uri *u)
 	}
 	p++;
 	/* userinfo ends at the first '@' (an unescaped '@' is not a user char) */
-	for (at = p; at < end && b[at] != '@'; at++)
-		;
+	at = find_octet(b, p, end, '@');
 	if (at < end) {
 		for (i = p; i < at; i++)
 			if (!is_user_char(b[i]))
@@ -741,8 +877,7 @@ static int parse_naddr(const u8 *b, u16 p, u16 end, bool list, bool need_angle,
 	if (p < end && b[p] == '<') {
 		p++;
 		us = p;
-		while (p < end && b[p] != '>')
-			p++;
+		p = find_octet(b, p, end, '>');
 		if (p >= end)
 			return -EINVAL;
 		ue = p;
@@ -806,39 +941,64 @@ enum hdr_id {
 	H_PROXY_REQUIRE, H_DATE,
 };
 
-static const struct {
-	const char *name;
-	u8 len;
-	char compact;
-	u8 id;
-} sipk_headers[] = {
-	{ "Via",		3,  'v', H_VIA },
-	{ "Max-Forwards",	12, 0,   H_MAX_FORWARDS },
-	{ "Route",		5,  0,   H_ROUTE },
-	{ "Record-Route",	12, 0,   H_RECORD_ROUTE },
-	{ "From",		4,  'f', H_FROM },
-	{ "To",			2,  't', H_TO },
-	{ "Call-ID",		7,  'i', H_CALL_ID },
-	{ "CSeq",		4,  0,   H_CSEQ },
-	{ "Contact",		7,  'm', H_CONTACT },
-	{ "Content-Length",	14, 'l', H_CONTENT_LENGTH },
-	{ "Expires",		7,  0,   H_EXPIRES },
-	{ "Require",		7,  0,   H_REQUIRE },
-	{ "Proxy-Require",	13, 0,   H_PROXY_REQUIRE },
-	{ "Date",		4,  0,   H_DATE },
-};
-
+/* The headers the parser reads, by name length, and their compact forms. */
 static int hdr_lookup(const u8 *name, u16 len)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(sipk_headers); i++) {
-		if (len == 1 && sipk_headers[i].compact &&
-		    lower(name[0]) == sipk_headers[i].compact)
-			return sipk_headers[i].id;
-		if (len == sipk_headers[i].len &&
-		    mem_caseeq(name, sipk_headers[i].name, len))
-			return sipk_headers[i].id;
+	switch (len) {
+	case 1:
+		switch (lower(name[0])) {
+		case 'v': return H_VIA;
+		case 'f': return H_FROM;
+		case 't': return H_TO;
+		case 'i': return H_CALL_ID;
+		case 'm': return H_CONTACT;
+		case 'l': return H_CONTENT_LENGTH;
+		}
+		break;
+	case 2:
+		if (mem_caseeq(name, "To", 2))
+			return H_TO;
+		break;
+	case 3:
+		if (mem_caseeq(name, "Via", 3))
+			return H_VIA;
+		break;
+	case 4:
+		if (mem_caseeq(name, "From", 4))
+			return H_FROM;
+		if (mem_caseeq(name, "CSeq", 4))
+			return H_CSEQ;
+		if (mem_caseeq(name, "Date", 4))
+			return H_DATE;
+		break;
+	case 5:
+		if (mem_caseeq(name, "Route", 5))
+			return H_ROUTE;
+		break;
+	case 7:
+		if (mem_caseeq(name, "Call-ID", 7))
+			return H_CALL_ID;
+		if (mem_caseeq(name, "Contact", 7))
+			return H_CONTACT;
+		if (mem_caseeq(name, "Expires", 7))
+			return H_EXPIRES;
+		if (mem_caseeq(name, "Require", 7))
+			return H_REQUIRE;
+		break;
+	case 12:
+		if (mem_caseeq(name, "Max-Forwards", 12))
+			return H_MAX_FORWARDS;
+		if (mem_caseeq(name, "Record-Route", 12))
+			return H_RECORD_ROUTE;
+		break;
+	case 13:
+		if (mem_caseeq(name, "Proxy-Require", 13))
+			return H_PROXY_REQUIRE;
+		break;
+	case 14:
+		if (mem_caseeq(name, "Content-Length", 14))
+			return H_CONTENT_LENGTH;
+		break;
 	}
 	return H_OTHER;
 }
@@ -920,9 +1080,9 @@ static enum sipk_verdict parse_start_line(struct sipk_msg *m, u16 end)
 	m->method_str = mkstr(0, e);
 	m->method = method_lookup(b, e);
 	p = e + 1;
-	for (e = p; e < end && b[e] != ' '; e++)
-		if (b[e] < ' ' || b[e] == 0x7f)
-			return fail(m, SIPK_R_RURI, e);
+	e = find_sp_or_ctl(b, p, end);
+	if (e < end && b[e] != ' ')
+		return fail(m, SIPK_R_RURI, e);
 	if (e == p || e >= end)
 		return fail(m, SIPK_R_START_LINE, e);
 	err = sipk_parse_uri(b, p, e - p, &m->ruri);
@@ -1013,9 +1173,9 @@ static enum sipk_verdict parse_header(struct sipk_msg *m, int id,
 		/* callid = word [ "@" word ]: no white space, not empty */
 		if (p == end)
 			return fail(m, SIPK_R_CALL_ID, p);
-		for (e = p; e < end; e++)
-			if (b[e] <= ' ' || b[e] >= 0x7f)
-				return fail(m, SIPK_R_CALL_ID, e);
+		e = find_non_vchar(b, p, end);
+		if (e < end)
+			return fail(m, SIPK_R_CALL_ID, e);
 		m->call_id = *h;
 		break;
 	case H_FROM:
@@ -1148,8 +1308,7 @@ static enum sipk_verdict parse_headers(struct sipk_msg *m, u16 p)
 		/* the logical line ends at a CRLF not followed by WSP */
 		ve = p;
 		for (;;) {
-			while (ve < hend && b[ve] != '\r')
-				ve++;
+			ve = find_octet(b, ve, hend, '\r');
 			/* hdr_end points at a CRLF, so ve + 1 is in the buffer */
 			if (ve + 2 < hend && is_ws(b[ve + 2])) {
 				h.folded = 1;
@@ -1194,8 +1353,13 @@ enum sipk_verdict sipk_parse(const u8 *buf, size_t len, struct sipk_msg *m)
 	 * preceded by CR; no NUL or other control octet in the headers.
 	 */
 	for (p = 0; p < len; p++) {
-		u8 c = buf[p];
+		u8 c;
 
+		/* printable octets need no look */
+		p = find_ctl(buf, p, len);
+		if (p >= len)
+			break;
+		c = buf[p];
 		if (c == '\r') {
 			if (p + 1 >= len || buf[p + 1] != '\n')
 				return fail(m, p + 1 >= len ? SIPK_R_TRUNCATED :

@@ -18,6 +18,7 @@
 #include "sip_core.h"
 
 struct sipk_tables;
+struct sipk_dst_cache;
 
 struct sipk_pcpu_stats {
 	u64_stats_t cnt[__SIPK_CNT_MAX];
@@ -46,6 +47,7 @@ struct sipk_net {
 	spinlock_t stats_lock;		/* guards stats_base */
 	u64 stats_base[__SIPK_CNT_MAX];	/* the sums at the last reset */
 	struct sipk_tables *tables;	/* table.c */
+	struct sipk_dst_cache __percpu *dsts;	/* hook.c: output routes */
 	siphash_key_t key;		/* stateless branch MAC, per boot */
 	bool hooks_registered;
 };
