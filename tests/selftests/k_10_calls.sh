@@ -9,7 +9,7 @@ RATE=${SIPK_TEST_RATE:-50}
 run_calls() {
 	local fam=$1 uacip=$2 pxip=$3 uasip=$4 pxhost=$2
 	[ "$fam" = 6 ] && pxhost="[$pxip]" || pxhost=$pxip
-	uas sipp -sn uas -i "$uasip" -p 5060 -nostdin -bg \
+	uas sipp -sn uas $UAS_TOLERANT -i "$uasip" -p 5060 -nostdin -bg \
 		-trace_err -error_file "$WORK/uas$fam.err" >/dev/null 2>&1
 	sleep 0.5
 	uac timeout 600 sipp -sn uac "$pxhost:5060" -s uas -i "$uacip" -p 5060 \
