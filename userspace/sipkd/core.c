@@ -234,7 +234,8 @@ void response_dest(const struct sipk_msg *m, const struct rxinfo *rx,
 	}
 }
 
-static void count_tx(int code)
+
+void count_tx(int code)
 {
 	if (code < 200)
 		STAT(ST_TX_1XX);

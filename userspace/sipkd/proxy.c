@@ -304,22 +304,6 @@ static void on_server_timer(evutil_socket_t fd, short what, void *arg)
 	ptx_maybe_free(p);
 }
 
-static void count_tx(int code)
-{
-	if (code < 200)
-		STAT(ST_TX_1XX);
-	else if (code < 300)
-		STAT(ST_TX_2XX);
-	else if (code < 400)
-		STAT(ST_TX_3XX);
-	else if (code < 500)
-		STAT(ST_TX_4XX);
-	else if (code < 600)
-		STAT(ST_TX_5XX);
-	else
-		STAT(ST_TX_6XX);
-}
-
 /* @buf: a response for the caller, ready to go */
 static void send_up(struct ptx *p, const u8 *buf, size_t len, int code,
 		    bool forwarded)

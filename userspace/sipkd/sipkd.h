@@ -298,6 +298,7 @@ void sip_resolve(const char *uri, sip_resolve_cb cb, void *arg);
 unsigned int dns_cache_count(void);
 
 /* ---- core.c ---- */
+void count_tx(int code);	/* a response sent: tx_1xx ... tx_6xx */
 struct event_base;
 extern struct event_base *evbase;
 extern sipk_key_t fwd_key;	/* branch and Record-Route MACs */
