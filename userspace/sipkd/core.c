@@ -234,7 +234,6 @@ void response_dest(const struct sipk_msg *m, const struct rxinfo *rx,
 	}
 }
 
-
 void count_tx(int code)
 {
 	if (code < 200)
