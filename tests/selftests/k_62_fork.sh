@@ -39,13 +39,21 @@ fk_register() {
 		-m 1 -nostdin -timeout 20s >"$FD/reg-$1.out" 2>&1
 }
 
-# fk_uas NAME PORT SCENARIO: a SIPp UAS on $UAS4:PORT, in the background
+# fk_uas NAME PORT SCENARIO [SIPP-ARGS...]: a SIPp UAS on $UAS4:PORT, in
+# the background
 fk_uas() {
 	rm -f "$WORK/$1".*
-	uas sipp -sf "$SCEN/$3" -i $UAS4 -p "$2" -nostdin -bg \
+	uas sipp -sf "$SCEN/$3" -i $UAS4 -p "$2" -nostdin -bg "${@:4}" \
 		-trace_msg -message_file "$WORK/$1.msg" \
 		-trace_err -error_file "$WORK/$1.err" >"$WORK/$1.out" 2>&1
 	SIPP_UAS_LOG=$WORK/$1.msg
+}
+
+# fk_reg_contact USER CONTACT: USER@$FDOM registered with CONTACT (a URI)
+fk_reg_contact() {
+	ip netns exec sipk-uas sipp -sf "$SCEN/sipkd_reg_contact.xml" $PXB4:5060 \
+		-key user "$1" -key domain $FDOM -key contact "$2" -i $UAS4 \
+		-p 5068 -m 1 -nostdin -timeout 20s >"$FD/reg-$1.out" 2>&1
 }
 
 # fk_call NAME UAC-SCENARIO SCEN-A SCEN-B [SIPP-ARGS...]: uas A (5060,
@@ -229,6 +237,38 @@ check "fork MESSAGE: forked to both UASs, the caller gets its 200" eval '
 	is $(seen pm-A received MESSAGE) -ge 1 && is $(seen pm-B received MESSAGE) -ge 1'
 check "fork MESSAGE: exactly one 200 reached the caller" eval '
 	is $(seen pm-uac received "SIP/2.0 200" MESSAGE) -eq 1'
+# ---- parallel, one contact over TCP (;transport=tcp), one over UDP ----
+# The caller is on TCP too: the kernel has only the UDP contact of this
+# AOR (the other stays in userspace) and would not hand a UDP INVITE up.
+AORT=sip:forkt@$FDOM
+check "fork TCP: uas T registers $AORT -> sip:forkt@$UAS4:5066;transport=tcp" \
+	fk_reg_contact forkt "sip:forkt@$UAS4:5066;transport=tcp"
+check "fork TCP: uas U registers $AORT -> sip:forkt@$UAS4:5064 (UDP)" \
+	fk_reg_contact forkt "sip:forkt@$UAS4:5064"
+TCP0=$(sipkd_stat fwd_tcp)
+fk_uas tt-U 5064 uas_cancel.xml
+fk_uas tt-T 5066 uas_fork_answer.xml -t t1
+sleep 0.3
+sipp_uac tt-uac -sf "$SCEN/uac_rr.xml" "$PX4:5060" -key ruri "$AORT" \
+	-i $UAC4 -p 5060 -m 1 -t t1
+sipp_uas_wait 2
+[ -n "${SIPK_VM_SCRATCH:-}" ] && cp "$WORK"/tt-*.msg "$SIPK_VM_SCRATCH/" 2>/dev/null
+check "fork TCP: the call completes (INVITE, 200, ACK, BYE, 200)" sipp_ok tt-uac 1
+check "fork TCP: both contacts got the INVITE" eval '
+	is $(seen tt-T received INVITE) -ge 1 && is $(seen tt-U received INVITE) -ge 1'
+check "fork TCP: T got it over TCP (SIPp: TCP message, Via SIP/2.0/TCP), sipkd counted it" eval '
+	grep -q "TCP message received" "$WORK/tt-T.msg" &&
+	! grep -q "UDP message" "$WORK/tt-T.msg" &&
+	grep -qE "^Via: SIP/2.0/TCP $PXB4" "$WORK/tt-T.msg" &&
+	is $(sipkd_stat fwd_tcp) -gt "$TCP0"'
+check "fork TCP: T answered 200, U got a CANCEL over UDP, answered 487, got the ACK" eval '
+	is $(seen tt-T sent "SIP/2.0 200" INVITE) -ge 1 &&
+	is $(seen tt-U received CANCEL) -ge 1 && is $(seen tt-U sent "SIP/2.0 487") -ge 1 &&
+	is $(seen tt-U received ACK) -ge 1'
+check "fork TCP: the caller got one 200, no 487; T got the ACK and the BYE" eval '
+	is $(answers tt 200) -eq 1 && is $(answers tt 487) -eq 0 &&
+	is $(seen tt-T received ACK) -ge 1 && is $(seen tt-T received BYE) -ge 1'
+
 check "fork: sipkd counted its forks and CANCELs" eval '
 	is $(sipkd_stat fork) -ge 5 && is $(sipkd_stat fork_cancel) -ge 4'
 

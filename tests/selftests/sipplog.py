@@ -36,7 +36,7 @@ def messages(path):
     text = open(path, 'rb').read().decode('utf-8', 'replace')
     out = []
     for chunk in re.split(r'^-{10,} .*$', text, flags=re.M):
-        m = re.match(r'\s*UDP message (received|sent)[^\n]*\n\n', chunk)
+        m = re.match(r'\s*(?:UDP|TCP) message (received|sent)[^\n]*\n\n', chunk)
         if not m:
             continue
         sip = chunk[m.end():]

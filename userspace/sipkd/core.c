@@ -449,6 +449,20 @@ int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
 	return r;
 }
 
+/* the Request-URI names a transport other than UDP (";transport=tcp") */
+static bool ruri_not_udp(const struct sipk_msg *m)
+{
+	const char *p = (const char *)m->buf + m->ruri.params.off;
+	size_t n = m->ruri.params.len, i, k = sizeof(";transport=") - 1;
+
+	for (i = 0; i + k <= n; i++)
+		if (!strncasecmp(p + i, ";transport=", k))
+			return !(i + k + 3 <= n &&
+				 !strncasecmp(p + i + k, "udp", 3) &&
+				 (i + k + 3 == n || p[i + k + 3] == ';'));
+	return false;
+}
+
 static void forward(const struct sipk_msg *m, const struct rxinfo *rx,
 		    const char *uri, const struct sipk_addr *dst, u8 pop)
 {
@@ -704,7 +718,10 @@ static void handle_request(const struct sipk_msg *m, const struct rxinfo *rx)
 		 * its remote target, as the kernel does (sipk_route_next()).
 		 */
 		if (!sipk_route_next(m, &fwd_key, &rx->src_a, &dst, &npop)) {
-			forward(m, rx, NULL, &dst, npop);
+			if (ruri_not_udp(m))	/* ";transport=tcp": located */
+				forward_locate_dialog(m, rx, npop);
+			else
+				forward(m, rx, NULL, &dst, npop);
 			return;
 		}
 		/*

@@ -15,9 +15,9 @@
  *	timed out, no route)			503 Service Unavailable
  *
  * An in-dialog request whose Route is ours and whose remote target (the
- * Request-URI) is a host name goes only to a target that the Route's MAC
- * names (where the dialog was set up to go; 403 otherwise), as requests
- * to IP literals do in core.c.
+ * Request-URI) is a host name, or names TCP, goes only to a target that
+ * the Route's MAC names (where the dialog was set up to go; 403
+ * otherwise), as requests to IP literals over UDP do in core.c.
  *
  * An ACK is never answered; it is simply not forwarded then.
  */

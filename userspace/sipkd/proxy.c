@@ -13,9 +13,12 @@
  *	until the ACK (absorbed; timer H, then I), timer J otherwise;
  *
  *	one client transaction per branch (17.1.1, 17.1.2), each with its
- *	own branch parameter: the request retransmitted by timer A (E for
- *	non-INVITE) over UDP, timer B (F) turning silence into a 408, timer
- *	C (180 s, reset by every provisional response) for an INVITE; the
+ *	own branch parameter, sent as core.c's forward_to() would (UDP, TCP
+ *	by the URI or the size, a host name or TCP contact located first by
+ *	sip_resolve(), its CANCEL and ACK the same way): the request
+ *	retransmitted by timer A (E for non-INVITE) over UDP, timer B (F)
+ *	turning silence into a 408, timer C (180 s, reset by every
+ *	provisional response) for an INVITE; the
  *	ACK of a non-2xx final response is ours to send (17.1.1.3), again
  *	for each retransmission of it during timer D;
  *
@@ -63,6 +66,13 @@ enum br_state { B_IDLE, B_TRYING, B_PROCEEDING, B_COMPLETED, B_TERMINATED };
 enum sv_state { SV_PROCEEDING, SV_COMPLETED, SV_CONFIRMED, SV_TERMINATED };
 
 struct ptx;
+struct branch;
+
+/* a branch's DNS query or TCP connect in flight; @b NULL once it is gone */
+struct brjob {
+	struct branch *b;
+	bool sync;		/* inside sip_resolve() still */
+};
 
 struct branch {
 	struct ptx *p;
@@ -70,6 +80,10 @@ struct branch {
 	char id[SIPK_BRANCH_LEN + 1];
 	char *uri;
 	struct sipk_addr dst;
+	struct sip_target t;	/* where it went: address and transport */
+	bool tcp;		/* over TCP: no timer A or E (17.1.1.2) */
+	bool fallback;		/* TCP for its size only: UDP if refused */
+	struct brjob *job;
 	u16 q;
 	enum br_state state;
 	int code;		/* its final response; 0 none yet */
@@ -209,6 +223,8 @@ static struct ptx *find_id(u64 id)
 
 static void branch_free(struct branch *b)
 {
+	if (b->job)
+		b->job->b = NULL;
 	if (b->tm)
 		event_free(b->tm);
 	if (b->tc)
@@ -491,6 +507,15 @@ static int hop_request(const struct branch *b, const char *method,
 	return w.overflow ? -1 : (int)w.len;
 }
 
+/* CANCEL, ACK, a retransmission: the way the branch's request went */
+static void br_send(struct branch *b, const u8 *buf, size_t len)
+{
+	if (b->tcp)
+		transport_send_target(&b->t, buf, len, 0, NULL, NULL);
+	else
+		transport_send(&b->d, buf, len);
+}
+
 static void br_terminate(struct branch *b)
 {
 	b->state = B_TERMINATED;
@@ -506,9 +531,9 @@ static void on_cancel_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	/* timer E of the CANCEL (17.1.2.2), until timer F */
 	b->celapsed += b->civ;
-	if (b->celapsed >= 64 * T1_MS || b->d.conn)
+	if (b->celapsed >= 64 * T1_MS || b->tcp)
 		return;
-	transport_send(&b->d, b->cancel, b->cancel_len);
+	br_send(b, b->cancel, b->cancel_len);
 	STAT(ST_TX_RETRANSMIT);
 	b->civ = b->civ * 2 > T2_MS ? T2_MS : b->civ * 2;
 	arm(b->ctm, b->civ);
@@ -529,7 +554,7 @@ static void send_cancel(struct branch *b)
 	b->cancel_len = (size_t)len;
 	b->cancel_sent = true;
 	log_debug("fork: CANCEL branch %u (%s)", b->idx, b->uri);
-	transport_send(&b->d, b->cancel, b->cancel_len);
+	br_send(b, b->cancel, b->cancel_len);
 	STAT(ST_FORK_CANCEL);
 	b->civ = T1_MS;
 	b->celapsed = 0;
@@ -591,14 +616,14 @@ static void on_branch_timer(evutil_socket_t fd, short what, void *arg)
 		br_fail(b, 408);
 		return;
 	}
-	if (b->d.conn) {
+	if (b->tcp) {
 		arm(b->tm, 64 * T1_MS - b->elapsed);
 		b->interval = 64 * T1_MS - b->elapsed;
 		return;
 	}
 	/* timer A (INVITE, until a response) or E (non-INVITE) */
 	if (b->state == B_TRYING || !p->invite) {
-		transport_send(&b->d, b->req, b->len);
+		br_send(b, b->req, b->len);
 		STAT(ST_TX_RETRANSMIT);
 	}
 	if (p->invite)
@@ -632,13 +657,80 @@ static void on_timer_c(evutil_socket_t fd, short what, void *arg)
 	send_cancel(b);
 }
 
-static bool start_branch(struct ptx *p, struct branch *b)
+/* timer A/B (E/F) from now, and C for an INVITE */
+static void br_arm(struct branch *b)
+{
+	b->interval = b->tcp ? 64 * T1_MS : T1_MS;
+	b->elapsed = 0;
+	arm(b->tm, b->interval);
+	if (b->p->invite)
+		arm(b->tc, TIMER_C_MS);
+}
+
+/* the request over UDP after all (a refused connect, 18.1.1); 0 or -1 */
+static int br_to_udp(struct branch *b)
+{
+	if (!b->fallback || via_set_transport(b->req, b->len, "UDP"))
+		return -1;
+	log_info("fork: no TCP connection for %s: %zu octets over UDP instead",
+		 b->uri, b->len);
+	STAT(ST_TCP_FALLBACK);
+	b->tcp = false;
+	b->t.tp = TP_UDP;
+	return transport_send(&b->d, b->req, b->len) ? -1 : 0;
+}
+
+static struct brjob *br_job(struct branch *b)
+{
+	struct brjob *j = calloc(1, sizeof(*j));
+
+	if (j) {
+		j->b = b;
+		b->job = j;
+	}
+	return j;
+}
+
+/* the job's branch, if still there; the job is done */
+static struct branch *br_job_end(struct brjob *j)
+{
+	struct branch *b = j->b;
+
+	if (b)
+		b->job = NULL;
+	free(j);
+	return b;
+}
+
+static void on_br_sent(void *arg, int err)
+{
+	struct branch *b = br_job_end(arg);
+
+	if (!b || !err || b->state != B_TRYING)
+		return;
+	STAT(ST_TCP_FAILED);
+	if (!br_to_udp(b)) {
+		br_arm(b);
+		return;
+	}
+	log_info("fork: no TCP connection for %s (%s): 503", b->uri,
+		 strerror(-err));
+	br_fail(b, 503);
+}
+
+/*
+ * Branch @b's request built and sent to b->t (UDP, or TCP as its URI or
+ * its size says, 18.1.1), timers armed.  Return: 0, else the branch's
+ * final response of our own.
+ */
+static int send_branch(struct ptx *p, struct branch *b)
 {
 	struct sipk_msg mm = p->m;
 	struct sipk_addr self;
+	struct brjob *j = NULL;
 	char a[64];
 	size_t pl = sizeof(PX_PREFIX) - 1, i, lines = 0;
-	int len;
+	int len, r;
 	struct sipk_fwd f = {
 		.m = &mm,
 		.key = &fwd_key,
@@ -650,22 +742,15 @@ static bool start_branch(struct ptx *p, struct branch *b)
 		.ruri_len = (u16)strlen(b->uri),
 	};
 
-	b->state = B_TRYING;
 	mm.verdict = SIPK_OK;
 	if (transport_is_local(&b->dst)) {
 		log_info("fork: %s would go to ourselves: 482", b->uri);
-		b->state = B_TERMINATED;
-		b->code = 482;
-		offer(p, 482, NULL, 0);
-		return false;
+		return 482;
 	}
 	if (transport_route(&b->dst, &b->d, &self)) {
 		log_info("fork: no route to %s for %s",
 			 sipk_addr_fmt(&b->dst, a, sizeof(a)), b->uri);
-		b->state = B_TERMINATED;
-		b->code = 503;
-		offer(p, 503, NULL, 0);
-		return false;
+		return 503;
 	}
 	f.self = self;
 	if (p->rx.has_local) {
@@ -674,12 +759,8 @@ static bool start_branch(struct ptx *p, struct branch *b)
 		f.self_in.port = self.port;
 	}
 	len = sipk_build_request(&f, pbuf, sizeof(pbuf));
-	if (len < 0) {
-		b->state = B_TERMINATED;
-		b->code = len == -ENOSPC ? 513 : 500;
-		offer(p, b->code, NULL, 0);
-		return false;
-	}
+	if (len < 0)
+		return len == -ENOSPC ? 513 : 500;
 	/* our stateful branch instead of the stateless one */
 	for (i = 0; i + 8 + SIPK_BRANCH_LEN <= (size_t)len && lines < 3; i++) {
 		if (pbuf[i] == '\n')
@@ -689,30 +770,124 @@ static bool start_branch(struct ptx *p, struct branch *b)
 			break;
 		}
 	}
-	b->req = dup_bytes(pbuf, (size_t)len);
-	b->tm = evtimer_new(evbase, on_branch_timer, b);
-	b->tc = evtimer_new(evbase, on_timer_c, b);
-	b->ctm = evtimer_new(evbase, on_cancel_timer, b);
-	if (!b->req || !b->tm || !b->tc || !b->ctm) {
-		b->state = B_TERMINATED;
-		b->code = 500;
-		offer(p, 500, NULL, 0);
-		return false;
+	if (b->t.tp == TP_UDP && (unsigned int)len > conf.udp_max) {
+		b->t.tp = TP_TCP;	/* RFC 3261 18.1.1 */
+		b->fallback = true;
 	}
+	b->tcp = b->t.tp == TP_TCP;
+	if (b->tcp && via_set_transport(pbuf, (size_t)len, "TCP"))
+		return 503;
+	b->req = dup_bytes(pbuf, (size_t)len);
+	if (b->tcp && b->req)
+		j = br_job(b);
+	if (!b->req || (b->tcp && !j))
+		return 500;
 	b->len = (size_t)len;
-	log_debug("fork: branch %u -> %s (%s, q=%u)", b->idx, b->uri,
-		  sipk_addr_fmt(&b->dst, a, sizeof(a)), b->q);
-	transport_send(&b->d, b->req, b->len);
+	log_debug("fork: branch %u -> %s (%s %s, q=%u)", b->idx, b->uri,
+		  b->tcp ? "tcp" : "udp", sipk_addr_fmt(&b->dst, a, sizeof(a)),
+		  b->q);
+	if (!b->tcp) {
+		r = transport_send(&b->d, b->req, b->len) ? -1 : 0;
+	} else {
+		r = transport_send_target(&b->t, b->req, b->len, 0,
+					  on_br_sent, j);
+		if (r != 1)
+			br_job_end(j);
+		if (r < 0) {
+			STAT(ST_TCP_FAILED);
+			r = br_to_udp(b);
+		}
+		if (r < 0) {
+			log_info("fork: no TCP connection for %s: 503", b->uri);
+			return 503;
+		}
+		if (b->tcp)
+			STAT(ST_FWD_TCP);
+	}
 	STAT(ST_FORK_BRANCH);
 	STAT(ST_FWD_REQUEST);
 	if (p->invite)
 		STAT(ST_FWD_INVITE);
-	b->interval = b->d.conn ? 64 * T1_MS : T1_MS;
-	b->elapsed = 0;
-	arm(b->tm, b->interval);
-	if (p->invite)
-		arm(b->tc, TIMER_C_MS);
-	return true;
+	br_arm(b);
+	return 0;
+}
+
+static void on_br_located(void *arg, int err, const struct sip_target *t,
+			  int n)
+{
+	bool sync = ((struct brjob *)arg)->sync;
+	struct branch *b = br_job_end(arg);
+	int i, code;
+
+	if (!b)
+		return;		/* its context is gone (-ECANCELED too) */
+	if (err) {
+		STAT(ST_DNS_FAILED);
+		log_info("fork: cannot locate %s: %s", b->uri,
+			 err == -ENOENT ? "no such name or no SIP record" :
+			 err == -EAGAIN ? "resolver failure" :
+			 err == -EPROTONOSUPPORT ? "transport not supported" :
+			 strerror(-err));
+		code = err == -ENOENT ? 404 : 503;
+	} else if (n < 1) {
+		code = 404;
+	} else if (b->cancel_wanted) {
+		code = b->timed_out ? 408 : 487;	/* nothing sent yet */
+	} else {
+		STAT(ST_DNS_RESOLVED);
+		/* the first target that is not ourselves */
+		for (i = 0; i < n - 1 && transport_is_local(&t[i].addr); i++)
+			;
+		b->t = t[i];
+		b->dst = t[i].addr;
+		code = send_branch(b->p, b);
+	}
+	if (!code)
+		return;
+	if (!sync) {
+		br_fail(b, code);
+		return;
+	}
+	b->state = B_TERMINATED;
+	b->code = code;
+	offer(b->p, code, NULL, 0);
+}
+
+/*
+ * Starts branch @b: at once to an address, or once a host name or a
+ * TCP contact is located (RFC 3263, dns.c).  False: it failed at once.
+ */
+static bool start_branch(struct ptx *p, struct branch *b)
+{
+	struct brjob *j;
+	int code = 500;
+
+	b->state = B_TRYING;
+	b->tm = evtimer_new(evbase, on_branch_timer, b);
+	b->tc = evtimer_new(evbase, on_timer_c, b);
+	b->ctm = evtimer_new(evbase, on_cancel_timer, b);
+	if (b->tm && b->tc && b->ctm && !b->dst.family) {
+		j = br_job(b);
+		if (j) {
+			log_debug("fork: branch %u: locating %s", b->idx,
+				  b->uri);
+			j->sync = true;
+			sip_resolve(b->uri, on_br_located, j);
+			if (b->job)
+				b->job->sync = false;
+			return b->state != B_TERMINATED;
+		}
+	} else if (b->tm && b->tc && b->ctm) {
+		b->t.addr = b->dst;
+		b->t.tp = TP_UDP;
+		code = send_branch(p, b);
+		if (!code)
+			return true;
+	}
+	b->state = B_TERMINATED;
+	b->code = code;
+	offer(p, code, NULL, 0);
+	return false;
 }
 
 static void on_seq_timer(evutil_socket_t fd, short what, void *arg)
@@ -1015,7 +1190,7 @@ void proxy_response(const struct sipk_msg *m, const struct rxinfo *rx)
 			}
 		}
 		if (b->ack) {
-			transport_send(&b->d, b->ack, b->ack_len);
+			br_send(b, b->ack, b->ack_len);
 			STAT(ST_FORK_ACK);
 		}
 	}
@@ -1027,7 +1202,7 @@ void proxy_response(const struct sipk_msg *m, const struct rxinfo *rx)
 	evtimer_del(b->tc);
 	evtimer_del(b->ctm);
 	/* timer D (32 s over UDP) or K (T4) */
-	if (b->d.conn)
+	if (b->tcp)
 		arm(b->tm, 0);
 	else
 		arm(b->tm, p->invite ? 64 * T1_MS : T4_MS);

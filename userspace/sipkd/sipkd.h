@@ -331,8 +331,8 @@ int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
 void forward_locate(const struct sipk_msg *m, const struct rxinfo *rx,
 		    const char *uri, u8 pop);
 /*
- * An in-dialog request with our Route and a host name as its remote
- * target: located, then forwarded (Route popped) to the first target
+ * An in-dialog request with our Route and a host name (or TCP) as its
+ * remote target: located, then forwarded (Route popped) to the first target
  * the Route's MAC names; 403 when it names none.
  */
 void forward_locate_dialog(const struct sipk_msg *m, const struct rxinfo *rx,
