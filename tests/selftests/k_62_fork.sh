@@ -16,6 +16,8 @@ FD=$WORK/fork
 SD=$FD		# where the sipkd helpers of lib.sh work
 FDOM=fork.test
 AOR=sip:fork@$FDOM
+DNS62=198.18.2.53	# dnsmasq in the proxy namespace, as in k_64
+HAVE_DNS=$(command -v dnsmasq >/dev/null 2>&1 && echo 1)
 rm -rf "$FD"
 mkdir -p "$FD"
 
@@ -27,6 +29,7 @@ kernel-retry = 1
 record-route = yes
 fork-mode = $1
 fork-timeout = 2
+${HAVE_DNS:+dns-server = $DNS62}
 
 [domain $FDOM]
 EOF
@@ -168,6 +171,16 @@ check "fork: fork-mode sequential, fork-timeout 30 accepted" sh -c "
 
 mod_load
 topo_up
+if [ -n "$HAVE_DNS" ]; then
+	ip -n sipk-proxy addr add $DNS62/32 dev lo
+	ip netns exec sipk-proxy dnsmasq --no-daemon --conf-file=/dev/null \
+		--no-resolv --no-hosts --user=root --group=root --pid-file= \
+		--listen-address=$DNS62 --bind-interfaces --port=53 \
+		--log-queries --log-facility="$FD/dnsmasq.log" \
+		--local=/name.test/ --host-record=uasname.name.test,$UAS4 \
+		>"$FD/dnsmasq.out" 2>&1 &
+	DNSMASQ_PID=$!
+fi
 fk_conf parallel
 check "fork: sipkd starts, fork-mode parallel" sipkd_start
 check "fork: uas A ($UAS4:5060) registers $AOR with q 1" fk_register 5060 1.0
@@ -269,6 +282,32 @@ check "fork TCP: the caller got one 200, no 487; T got the ACK and the BYE" eval
 	is $(answers tt 200) -eq 1 && is $(answers tt 487) -eq 0 &&
 	is $(seen tt-T received ACK) -ge 1 && is $(seen tt-T received BYE) -ge 1'
 
+# ---- parallel, a contact with a host name (dnsmasq), one without a name ----
+if [ -n "$HAVE_DNS" ]; then
+	AORN=sip:forkn@$FDOM
+	check "fork DNS: $AORN registered: uasname.name.test:5064, $UAS4:5066, nx.name.test" eval '
+		fk_reg_contact forkn "sip:forkn@uasname.name.test:5064" &&
+		fk_reg_contact forkn "sip:forkn@$UAS4:5066" &&
+		fk_reg_contact forkn "sip:forkn@nx.name.test"'
+	fk_uas tn-U 5066 uas_cancel.xml
+	fk_uas tn-N 5064 uas_fork_answer.xml
+	sleep 0.3
+	sipp_uac tn-uac -sf "$SCEN/uac_rr.xml" "$PX4:5060" -key ruri "$AORN" \
+		-i $UAC4 -p 5060 -m 1 -t t1
+	sipp_uas_wait 2
+	check "fork DNS: the call completes through the named contact" eval '
+		sipp_ok tn-uac 1 && is $(seen tn-N received INVITE) -ge 1 &&
+		is $(seen tn-N received BYE) -ge 1 && is $(answers tn 200) -eq 1'
+	check "fork DNS: the contact with an address rang and was cancelled (487)" eval '
+		is $(seen tn-U received INVITE) -ge 1 && is $(seen tn-U received CANCEL) -ge 1 &&
+		is $(seen tn-U sent "SIP/2.0 487") -ge 1'
+	check "fork DNS: dnsmasq was asked for uasname.name.test; nx.name.test: a 404 branch" eval '
+		grep -qF "query[A] uasname.name.test " "$FD/dnsmasq.log" &&
+		grep -qF "fork: cannot locate sip:forkn@nx.name.test: no such name" "$SD/cur.log"'
+else
+	ktap_skip "fork DNS: a contact with a host name" "no dnsmasq"
+fi
+
 check "fork: sipkd counted its forks and CANCELs" eval '
 	is $(sipkd_stat fork) -ge 5 && is $(sipkd_stat fork_cancel) -ge 4'
 
@@ -319,5 +358,6 @@ check "fork: sipkd still running" kill -0 "$SIPKD_PID"
 check "fork: sipkd stopped cleanly (exit 0)" sipkd_stop
 check "fork: no error in its log" eval '! grep -E " (error): " "$FD/all.log"'
 check "fork: no oops or warning" kernel_clean
+[ -n "${DNSMASQ_PID:-}" ] && { kill "$DNSMASQ_PID"; wait "$DNSMASQ_PID"; } 2>/dev/null
 [ -n "${SIPK_VM_SCRATCH:-}" ] && cp "$FD/all.log" "$SIPK_VM_SCRATCH/sipkd-fork.log" 2>/dev/null
 true
