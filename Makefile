@@ -29,6 +29,10 @@ all: kmod userspace
 kmod:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(TOP)/kmod W=1 modules
+	@# modpost's generated sipk.mod.c is compiled by now; kmod/ keeps
+	@# only our sources (checkpatch and sparse look at kmod/*.c), and
+	@# modpost writes it again on the next build
+	rm -f $(TOP)/kmod/*.mod.c
 
 userspace:
 	$(MAKE) -C userspace
