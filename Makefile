@@ -65,6 +65,7 @@ style:
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(TOP)/kmod C=2 W=1 modules
+	rm -f $(TOP)/kmod/*.mod.c
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
