@@ -452,15 +452,11 @@ int forward_to(const struct sipk_msg *m, const struct rxinfo *rx,
 /* the Request-URI names a transport other than UDP (";transport=tcp") */
 static bool ruri_not_udp(const struct sipk_msg *m)
 {
-	const char *p = (const char *)m->buf + m->ruri.params.off;
-	size_t n = m->ruri.params.len, i, k = sizeof(";transport=") - 1;
+	char tp[64];
 
-	for (i = 0; i + k <= n; i++)
-		if (!strncasecmp(p + i, ";transport=", k))
-			return !(i + k + 3 <= n &&
-				 !strncasecmp(p + i + k, "udp", 3) &&
-				 (i + k + 3 == n || p[i + k + 3] == ';'));
-	return false;
+	return sip_uri_param((const char *)m->buf + m->ruri.params.off,
+			     m->ruri.params.len, "transport", tp, sizeof(tp)) &&
+	       strcasecmp(tp, "udp");
 }
 
 static void forward(const struct sipk_msg *m, const struct rxinfo *rx,

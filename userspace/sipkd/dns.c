@@ -673,8 +673,7 @@ static void stage_done(struct job *j)
 	finish(j);
 }
 
-/* the value of URI parameter @name in @p (";a=b;c"), into @out */
-static bool uparam(const char *p, size_t len, const char *name, char *out,
+bool sip_uri_param(const char *p, size_t len, const char *name, char *out,
 		   size_t size)
 {
 	size_t nl = strlen(name), i = 0;
@@ -743,7 +742,7 @@ void sip_resolve(const char *uri, sip_resolve_cb cb, void *arg)
 		fail_later(j, -EINVAL);
 		return;
 	}
-	if (uparam(uri + u.params.off, u.params.len, "transport", tp, sizeof(tp))) {
+	if (sip_uri_param(uri + u.params.off, u.params.len, "transport", tp, sizeof(tp))) {
 		if (!strcasecmp(tp, "udp"))
 			j->tp = TP_UDP;
 		else if (!strcasecmp(tp, "tcp"))
@@ -755,7 +754,7 @@ void sip_resolve(const char *uri, sip_resolve_cb cb, void *arg)
 	}
 	h = uri + u.host.off;
 	hl = u.host.len;
-	if (uparam(uri + u.params.off, u.params.len, "maddr", maddr, sizeof(maddr))) {
+	if (sip_uri_param(uri + u.params.off, u.params.len, "maddr", maddr, sizeof(maddr))) {
 		h = maddr;	/* RFC 3263 4.1: maddr is the target */
 		hl = strlen(maddr);
 	}

@@ -56,19 +56,20 @@ static void resolve(const char *uri, const struct rxinfo *rx,
 		    struct sipk_addr *dst)
 {
 	struct sipk_uri u;
-	const char *p;
+	char v[256];
 
 	if (sipk_parse_uri((const u8 *)uri, 0, (u16)strlen(uri), &u)) {
 		*dst = rx->src_a;
 		return;
 	}
-	for (p = uri + u.params.off; p < uri + u.params.off + u.params.len; p++)
-		if (*p == ';' && (!strncasecmp(p + 1, "maddr=", 6) ||
-				  (!strncasecmp(p + 1, "transport=", 10) &&
-				   strncasecmp(p + 11, "udp", 3)))) {
-			memset(dst, 0, sizeof(*dst));
-			return;
-		}
+	/* maddr, or a transport other than UDP: located when used */
+	if (sip_uri_param(uri + u.params.off, u.params.len, "maddr", v,
+			  sizeof(v)) ||
+	    (sip_uri_param(uri + u.params.off, u.params.len, "transport", v,
+			   sizeof(v)) && strcasecmp(v, "udp"))) {
+		memset(dst, 0, sizeof(*dst));
+		return;
+	}
 	if (u.host_type != SIPK_HOST_NAME &&
 	    !sipk_parse_ip((const u8 *)uri + u.host.off, u.host.len, dst)) {
 		dst->port = u.port ? u.port : 5060;

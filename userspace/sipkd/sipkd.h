@@ -281,6 +281,12 @@ bool sipk_addr_eq(const struct sipk_addr *a, const struct sipk_addr *b);
 int sipk_addr_parse(const char *s, struct sipk_addr *a);
 
 /* ---- dns.c ---- */
+/*
+ * the value of URI parameter @name in @p (the parameters, ";a=b;c"), into
+ * @out; false when absent, valueless or longer than @size - 1
+ */
+bool sip_uri_param(const char *p, size_t len, const char *name, char *out,
+		   size_t size);
 #define SIP_MAX_TARGETS	16
 /*
  * The targets of a SIP URI in the order to try them (RFC 3263), or err:
